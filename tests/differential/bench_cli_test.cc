@@ -1,0 +1,54 @@
+// `uringsim bench nop` runs both rows (the real kernel and the embedded model) and
+// reports a ratio for every batch size. A smoke test with few operations: it checks
+// that the rows run and verify their own CQEs, not how fast they are.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/differential/differential.h"
+
+namespace uringsim::difftest {
+namespace {
+
+#ifdef URINGSIM_CLI_PATH
+
+TEST(BenchCli, NopRowsRunAndReportRatios) {
+  REQUIRE_IO_URING();
+  std::string cmd = std::string(URINGSIM_CLI_PATH) +
+                    " bench nop --batch 1,8,32 --ops 2000 --reps 2 --json 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int st = pclose(f);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_EQ(j["baseline"], "linux");
+  int rows = 0;
+  for (const auto& r : j["results"]) {
+    ++rows;
+    EXPECT_TRUE(r["ok"].get<bool>()) << r.dump();
+    EXPECT_GT(r["ops_per_sec"].get<double>(), 0) << r.dump();
+    EXPECT_EQ(r["samples_ops_per_sec"].size(), 2u) << r.dump();
+    if (r["row"] == "embedded") EXPECT_GT(r["ratio_vs_baseline"].get<double>(), 0);
+  }
+  EXPECT_EQ(rows, 6);  // 2 rows x 3 batch sizes
+}
+
+TEST(BenchCli, UnknownSuiteOrRowIsAnError) {
+  std::string cli = URINGSIM_CLI_PATH;
+  EXPECT_EQ(WEXITSTATUS(system((cli + " bench no-such-suite >/dev/null 2>&1").c_str())), 2);
+  EXPECT_EQ(WEXITSTATUS(system((cli + " bench nop --rows nope >/dev/null 2>&1").c_str())), 2);
+  EXPECT_EQ(WEXITSTATUS(system((cli + " bench nop --batch 0 >/dev/null 2>&1").c_str())), 2);
+}
+
+#endif
+
+}  // namespace
+}  // namespace uringsim::difftest

@@ -1,0 +1,103 @@
+// uringsim replay: re-execute a trace on the simulator or on Linux and compare.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "kernel_model/profile.h"
+#include "tools/commands.h"
+#include "traces/jsonl.h"
+#include "traces/replay.h"
+
+namespace uringsim::tools {
+
+void add_replay_command(CLI::App& app, int* exit_code) {
+  std::string names;
+  for (const Profile& p : all_profiles()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  auto* cmd = app.add_subcommand(
+      "replay", "Re-execute a trace (traces/FORMAT.md) on the simulator or on this machine's io_uring and "
+                "compare every syscall return and CQE with the recorded ones");
+  struct Args {
+    std::string file;
+    std::string kernel;
+    std::string target = "sim";
+    bool update = false;
+    bool quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("file", args->file, "The trace (.jsonl)")->required();
+  cmd->add_option("--kernel", args->kernel, "Kernel profile for the simulator instead of the trace's own: " + names);
+  cmd->add_option("--target", args->target, "sim (the simulator) or kernel (this machine's io_uring)")
+      ->check(CLI::IsMember({"sim", "kernel"}))
+      ->capture_default_str();
+  cmd->add_flag("--update", args->update,
+                "Rewrite the trace's expectations (returns, CQEs, params out, ring words) with what the target did");
+  cmd->add_flag("-q,--quiet", args->quiet, "Print divergences only");
+  cmd->footer(
+      "Exit status: 0 everything agrees (or --update wrote the file); 1 divergences; 2 the trace is unreadable "
+      "or the options are wrong; 3 the target cannot replay this trace (e.g. huge pages unavailable).\n"
+      "Example: uringsim replay traces/samples/nop_batch.jsonl --target kernel");
+  cmd->callback([args, exit_code]() {
+    traces::Trace trace;
+    traces::TraceError err;
+    if (!traces::read_trace_file(args->file, &trace, &err)) {
+      std::fprintf(stderr, "%s\n", err.message().c_str());
+      *exit_code = 2;
+      return;
+    }
+    std::unique_ptr<traces::Target> target;
+    if (args->target == "kernel") {
+      if (!args->kernel.empty()) {
+        std::fprintf(stderr, "uringsim replay: --kernel chooses a simulator profile; the kernel target is this machine's Linux\n");
+        *exit_code = 2;
+        return;
+      }
+      target = std::make_unique<traces::KernelTarget>();
+    } else {
+      const Profile* p = nullptr;
+      if (!args->kernel.empty()) {
+        p = find_profile(args->kernel);
+        if (p == nullptr) {
+          std::fprintf(stderr, "uringsim replay: unknown kernel profile '%s'\n", args->kernel.c_str());
+          *exit_code = 2;
+          return;
+        }
+      }
+      target = std::make_unique<traces::SimTarget>(p);
+    }
+    traces::ReplayOptions opts;
+    opts.update = args->update;
+    traces::ReplayResult r = traces::replay(trace, *target, opts);
+    if (r.skipped) {
+      std::fprintf(stderr, "%s: skipped: %s cannot replay it: %s\n", args->file.c_str(), target->name().c_str(),
+                   r.skip_reason.c_str());
+      *exit_code = 3;
+      return;
+    }
+    if (args->update) {
+      std::string why;
+      if (!traces::write_trace_file(r.updated, args->file, &why)) {
+        std::fprintf(stderr, "uringsim replay: %s\n", why.c_str());
+        *exit_code = 2;
+        return;
+      }
+      std::printf("%s: updated %zu expectation%s from %s\n", args->file.c_str(), r.divergences.size(),
+                  r.divergences.size() == 1 ? "" : "s", target->name().c_str());
+      *exit_code = 0;
+      return;
+    }
+    for (const traces::Divergence& d : r.divergences) std::printf("%s\n", d.message.c_str());
+    if (!r.divergences.empty()) {
+      std::printf("%s: %zu divergence%s from %s in %zu calls\n", args->file.c_str(), r.divergences.size(),
+                  r.divergences.size() == 1 ? "" : "s", target->name().c_str(), r.calls);
+      *exit_code = 1;
+      return;
+    }
+    if (!args->quiet) {
+      std::printf("%s: %zu calls, %zu SQEs, %zu CQEs agree with %s (%.0f calls/s)\n", args->file.c_str(), r.calls,
+                  r.sqes, r.cqes, target->name().c_str(), r.seconds > 0 ? r.calls / r.seconds : 0.0);
+    }
+    *exit_code = 0;
+  });
+}
+
+}  // namespace uringsim::tools

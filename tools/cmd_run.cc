@@ -1,0 +1,81 @@
+// uringsim run: run a program with its io_uring syscalls answered by the simulator.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel_model/profile.h"
+#include "sim/capture.h"
+#include "tools/commands.h"
+#include "traces/explain.h"
+
+namespace uringsim::tools {
+
+void add_run_command(CLI::App& app, int* exit_code) {
+  std::string names;
+  for (const Profile& p : all_profiles()) {
+    if (!names.empty()) names += ", ";
+    names += std::string(p.name);
+  }
+  auto* cmd = app.add_subcommand(
+      "run", "Run PROG with io_uring_setup/enter/register answered by the simulated kernel "
+             "(seccomp user notification; PROG's descendants are captured too)");
+  struct Args {
+    std::string kernel = std::string(default_profile().name);
+    uint64_t memlock = 0;
+    bool trace = false;
+    bool stats = false;
+    std::string explain;
+    std::string color = "auto";
+    std::vector<std::string> prog;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--kernel", args->kernel, "Kernel profile to simulate: " + names)
+      ->capture_default_str();
+  auto* memlock = cmd->add_option("--memlock", args->memlock,
+                                  "RLIMIT_MEMLOCK (bytes) the simulated kernel sees for PROG, "
+                                  "instead of PROG's own limit");
+  cmd->add_flag("--trace", args->trace, "Print every captured io_uring syscall to stderr");
+  cmd->add_flag("--stats", args->stats, "Print a summary of the captured syscalls at the end");
+  auto* explain = cmd->add_option("--explain", args->explain,
+                                  "Explain every io_uring call, SQE and CQE (with the reason for each error) "
+                                  "on stderr: text (default) or json")
+                      ->expected(0, 1)
+                      ->check(CLI::IsMember({"", "text", "json"}));
+  cmd->add_option("--color", args->color, "Colour the explain stream: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option("prog", args->prog, "PROG ARGS... (put them after --)")->required();
+  cmd->footer("Exit status: PROG's (128+N if it died of signal N); 2 if the capture could "
+              "not be set up.\nExample: uringsim run --kernel 6.18 -- ./build/bin/examples/uring_nop_ping 1000");
+  cmd->callback([args, memlock, explain, exit_code]() {
+    sim::RunOptions opts;
+    opts.profile = find_profile(args->kernel);
+    if (opts.profile == nullptr) {
+      std::fprintf(stderr, "uringsim run: unknown kernel profile '%s'\n", args->kernel.c_str());
+      *exit_code = sim::kRunSetupFailure;
+      return;
+    }
+    if (memlock->count() > 0) opts.memlock = args->memlock;
+    opts.trace = args->trace;
+    opts.stats = args->stats;
+    opts.argv = args->prog;
+    std::unique_ptr<traces::ExplainObserver> observer;
+    if (explain->count() > 0) {
+      traces::ExplainOptions eo;
+      eo.format = args->explain == "json" ? traces::ExplainFormat::kJson : traces::ExplainFormat::kText;
+      eo.color = args->color == "always" ? traces::ColorMode::kAlways
+                 : args->color == "never" ? traces::ColorMode::kNever
+                                          : traces::ColorMode::kAuto;
+      opts.make_observer = [&observer, eo](Kernel& kernel) -> Observer* {
+        observer = std::make_unique<traces::ExplainObserver>(kernel, stderr, eo);
+        return observer.get();
+      };
+    }
+    std::string error;
+    *exit_code = sim::run_captured(opts, &error);
+    if (!error.empty()) std::fprintf(stderr, "uringsim run: %s\n", error.c_str());
+  });
+}
+
+}  // namespace uringsim::tools
