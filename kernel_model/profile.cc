@@ -29,6 +29,50 @@ constexpr uint32_t kSimulatedEnterFlags =
     IORING_ENTER_EXT_ARG | IORING_ENTER_ABS_TIMER | IORING_ENTER_NO_IOWAIT |
     IORING_ENTER_REGISTERED_RING;
 
+// Linux 6.18: the default, and the base of the RFC profile.
+constexpr Profile kLinux618 = {
+        .name = "6.18",
+        .summary = "Linux 6.18 (default)",
+        .max_sq_entries = 32768,
+        .max_cq_entries = 65536,
+        .setup_flags = (IORING_SETUP_CQE_MIXED << 1) - 1,
+        .simulated_setup_flags = kSimulatedSetupFlags,
+        .features = (IORING_FEAT_NO_IOWAIT << 1) - 1,
+        .simulated_features = kSimulatedFeatures,
+        .sqe_flags = 0x7f,
+        .enter_flags = (IORING_ENTER_NO_IOWAIT << 1) - 1,
+        .simulated_enter_flags = kSimulatedEnterFlags,
+        .nop_flags = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE |
+                     IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32,
+        .op_last = IORING_OP_PIPE + 1,
+        .register_op_last = IORING_REGISTER_QUERY + 1,
+        .max_reg_buffers = 1u << 14,
+        .max_reg_files = 1u << 20,
+        .params_resv_offset = 28,
+        .params_resv_words = 3,
+        .has_probe = true,
+        .sparse_buffers = true,
+        .charges_ring_memory = true,
+        .pin_before_charge = true,
+        .submit_stops_on_error = true,
+        .plain_rw_rejects_buf_index = false,
+        .file_backed = FileBackedRule::kRejectSharedFileEFAULT,
+        .ring_layout = RingLayoutKind::kPacked,
+        .clone = CloneRule::kOffsetsChecked,
+    };
+
+// 6.18 plus the unmerged RFC "provided registered buffers" (Oct 2024): SEND_ZC takes
+// provided buffers and bundles, and with RECVSEND_FIXED_BUF a provided buffer's addr
+// encodes (offset << 32) | registered buffer index.
+constexpr Profile make_rfc_provided_registered() {
+  Profile p = kLinux618;
+  p.name = "rfc-provided-registered";
+  p.summary = "Linux 6.18 + the RFC \"provided registered buffers\" (Oct 2024, not merged): SEND_ZC with provided buffers, bundles, addr = offset<<32 | regbuf index";
+  p.rfc_provided_registered = true;
+  p.rfc_regbuf_index_bits = 32;
+  return p;
+}
+
 constexpr Profile kProfiles[] = {
     {
         .name = "5.1",
@@ -173,68 +217,8 @@ constexpr Profile kProfiles[] = {
         .ring_layout = RingLayoutKind::kPacked,
         .clone = CloneRule::kOffsets,
     },
-    {
-        .name = "6.18",
-        .summary = "Linux 6.18 (default)",
-        .max_sq_entries = 32768,
-        .max_cq_entries = 65536,
-        .setup_flags = (IORING_SETUP_CQE_MIXED << 1) - 1,
-        .simulated_setup_flags = kSimulatedSetupFlags,
-        .features = (IORING_FEAT_NO_IOWAIT << 1) - 1,
-        .simulated_features = kSimulatedFeatures,
-        .sqe_flags = 0x7f,
-        .enter_flags = (IORING_ENTER_NO_IOWAIT << 1) - 1,
-        .simulated_enter_flags = kSimulatedEnterFlags,
-        .nop_flags = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE |
-                     IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32,
-        .op_last = IORING_OP_PIPE + 1,
-        .register_op_last = IORING_REGISTER_QUERY + 1,
-        .max_reg_buffers = 1u << 14,
-        .max_reg_files = 1u << 20,
-        .params_resv_offset = 28,
-        .params_resv_words = 3,
-        .has_probe = true,
-        .sparse_buffers = true,
-        .charges_ring_memory = true,
-        .pin_before_charge = true,
-        .submit_stops_on_error = true,
-        .plain_rw_rejects_buf_index = false,
-        .file_backed = FileBackedRule::kRejectSharedFileEFAULT,
-        .ring_layout = RingLayoutKind::kPacked,
-        .clone = CloneRule::kOffsetsChecked,
-    },
-    {
-        .name = "rfc-provided-registered",
-        .summary = "Linux 6.18 + the RFC \"provided registered buffers\" (Oct 2024, not merged): SEND_ZC with provided buffers, bundles, addr = offset<<32 | regbuf index",
-        .max_sq_entries = 32768,
-        .max_cq_entries = 65536,
-        .setup_flags = (IORING_SETUP_CQE_MIXED << 1) - 1,
-        .simulated_setup_flags = kSimulatedSetupFlags,
-        .features = (IORING_FEAT_NO_IOWAIT << 1) - 1,
-        .simulated_features = kSimulatedFeatures,
-        .sqe_flags = 0x7f,
-        .enter_flags = (IORING_ENTER_NO_IOWAIT << 1) - 1,
-        .simulated_enter_flags = kSimulatedEnterFlags,
-        .nop_flags = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE |
-                     IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32,
-        .op_last = IORING_OP_PIPE + 1,
-        .register_op_last = IORING_REGISTER_QUERY + 1,
-        .max_reg_buffers = 1u << 14,
-        .max_reg_files = 1u << 20,
-        .params_resv_offset = 28,
-        .params_resv_words = 3,
-        .has_probe = true,
-        .sparse_buffers = true,
-        .charges_ring_memory = true,
-        .pin_before_charge = true,
-        .submit_stops_on_error = true,
-        .plain_rw_rejects_buf_index = false,
-        .file_backed = FileBackedRule::kRejectSharedFileEFAULT,
-        .ring_layout = RingLayoutKind::kPacked,
-        .rfc_provided_registered = true,
-        .rfc_regbuf_index_bits = 32,
-        .clone = CloneRule::kOffsetsChecked,
-    },
+    kLinux618,
+    make_rfc_provided_registered(),
 };
 
 }  // namespace

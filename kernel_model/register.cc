@@ -14,6 +14,7 @@
 #include "kernel_model/opdef.h"
 #include "kernel_model/restriction.h"
 #include "kernel_model/ring_fds.h"
+#include "kernel_model/register.h"
 #include "kernel_model/rsrc.h"
 #include "kernel_model/sync_cancel.h"
 
@@ -39,7 +40,8 @@ constexpr const char* kRegisterNames[] = {
 static_assert(sizeof(kRegisterNames) / sizeof(kRegisterNames[0]) == IORING_REGISTER_LAST);
 
 const char* register_name(uint32_t opcode) {
-  return opcode < IORING_REGISTER_LAST ? kRegisterNames[opcode] : "REGISTER_?";
+  const char* name = register_op_name(opcode);
+  return name != nullptr ? name : "REGISTER_?";
 }
 
 constexpr uint32_t kProbeMaxArgs = 256;
@@ -87,6 +89,10 @@ int64_t probe(Context& ctx, uint64_t arg, uint32_t nr_args) {
 }
 
 }  // namespace
+
+const char* register_op_name(uint32_t opcode) {
+  return opcode < IORING_REGISTER_LAST ? kRegisterNames[opcode] : nullptr;
+}
 
 int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg, uint32_t nr_args) {
   CallerScope scope(*this, caller);

@@ -33,22 +33,6 @@ const KindRow& kind_row(RegionKind k) {
   return kKinds[0];
 }
 
-// Linux 6.18's register opcodes, in number order (IORING_REGISTER_LAST entries).
-constexpr const char* kRegisterNames[] = {
-    "REGISTER_BUFFERS",       "UNREGISTER_BUFFERS",      "REGISTER_FILES",
-    "UNREGISTER_FILES",       "REGISTER_EVENTFD",        "UNREGISTER_EVENTFD",
-    "REGISTER_FILES_UPDATE",  "REGISTER_EVENTFD_ASYNC",  "REGISTER_PROBE",
-    "REGISTER_PERSONALITY",   "UNREGISTER_PERSONALITY",  "REGISTER_RESTRICTIONS",
-    "REGISTER_ENABLE_RINGS",  "REGISTER_FILES2",         "REGISTER_FILES_UPDATE2",
-    "REGISTER_BUFFERS2",      "REGISTER_BUFFERS_UPDATE", "REGISTER_IOWQ_AFF",
-    "UNREGISTER_IOWQ_AFF",    "REGISTER_IOWQ_MAX_WORKERS", "REGISTER_RING_FDS",
-    "UNREGISTER_RING_FDS",    "REGISTER_PBUF_RING",      "UNREGISTER_PBUF_RING",
-    "REGISTER_SYNC_CANCEL",   "REGISTER_FILE_ALLOC_RANGE", "REGISTER_PBUF_STATUS",
-    "REGISTER_NAPI",          "UNREGISTER_NAPI",         "REGISTER_CLOCK",
-    "REGISTER_CLONE_BUFFERS", "REGISTER_SEND_MSG_RING",  "REGISTER_ZCRX_IFQ",
-    "REGISTER_RESIZE_RINGS",  "REGISTER_MEM_REGION",     "REGISTER_QUERY",
-};
-static_assert(std::size(kRegisterNames) == IORING_REGISTER_LAST);
 
 std::string hex_number(uint64_t v) { return strprintf("0x%llx", (unsigned long long)v); }
 
@@ -117,14 +101,10 @@ size_t Trace::call_count() const {
   return n;
 }
 
-const char* register_op_name(uint32_t opcode) {
-  return opcode < std::size(kRegisterNames) ? kRegisterNames[opcode] : nullptr;
-}
-
 std::optional<uint32_t> parse_register_op(std::string_view name) {
   if (name.starts_with("IORING_")) name.remove_prefix(7);
-  for (uint32_t i = 0; i < std::size(kRegisterNames); ++i) {
-    if (name == kRegisterNames[i]) return i;
+  for (uint32_t i = 0; i < IORING_REGISTER_LAST; ++i) {
+    if (name == register_op_name(i)) return i;
   }
   return std::nullopt;
 }

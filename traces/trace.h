@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "kernel_model/register.h"
 #include "kernel_model/user_memory.h"
 #include "uapi/io_uring.h"
 
@@ -99,8 +100,11 @@ struct IovecRef {
   Address base;
   uint64_t len = 0;
 };
+// kClone: a struct io_uring_clone_buffers (IORING_REGISTER_CLONE_BUFFERS) in `bytes`
+// (32 bytes); its src_fd is a trace fd name, mapped like `fds` unless its flags have
+// IORING_REGISTER_SRC_REGISTERED (then it is a registered-ring index).
 struct Payload {
-  enum class Kind : uint8_t { kNone, kIovecs, kFds, kBytes };
+  enum class Kind : uint8_t { kNone, kIovecs, kFds, kBytes, kClone };
   Kind kind = Kind::kNone;
   std::vector<IovecRef> iovecs;
   std::vector<int32_t> fds;  // trace fd names; -1 stays -1
@@ -216,6 +220,10 @@ struct Header {
   std::string creator;
   std::string host_kernel;  // `uname -r` when recorded live
   CallerDecl caller;
+  // "mode": "shape": the trace says only what perf tracepoints carry (opcodes,
+  // user_data, results; no memory, no SQE addresses): replay checks its shape against
+  // a profile instead of re-executing it (replay_shape in traces/replay.h).
+  bool shape = false;
   std::string note;
 };
 
@@ -235,8 +243,8 @@ struct Trace {
 
 // --- names ---------------------------------------------------------------------
 
-// "REGISTER_BUFFERS" for 0; nullptr beyond IORING_REGISTER_LAST.
-const char* register_op_name(uint32_t opcode);
+// "REGISTER_BUFFERS" for 0; nullptr beyond IORING_REGISTER_LAST (kernel_model/register.h).
+using uringsim::register_op_name;
 std::optional<uint32_t> parse_register_op(std::string_view name);
 // Opcode by IORING_OP_ name without the prefix ("READ_FIXED").
 std::optional<uint8_t> parse_op(std::string_view name);
