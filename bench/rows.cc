@@ -10,6 +10,14 @@ const std::vector<Row>& all_rows() {
       {"nop", "embedded",
        "sim::EmbeddedKernel in-process: memfd rings mmapped, SQEs written by hand", false,
        nop_embedded},
+      {"nop", "seccomp",
+       "uringsim_bench_client (liburing, inline syscalls) under seccomp capture by this process",
+       false, nop_seccomp},
+      {"fio", "linux", "fio --ioengine=io_uring --fixedbufs 4k randread, /dev/shm, on Linux", true,
+       fio_linux},
+      {"fio", "seccomp", "the same fio under seccomp capture (uringsim run)", false, fio_seccomp},
+      {"fuzz", "embedded", "uringsim fuzz: generated sequences on the simulator, invariants checked (SQEs)", false,
+       fuzz_embedded},
   };
   return rows;
 }

@@ -10,5 +10,15 @@ namespace uringsim::bench {
 // reaped before the next batch.
 RowResult nop_linux(const RowParams& p);     // the real kernel, through liburing
 RowResult nop_embedded(const RowParams& p);  // sim::EmbeddedKernel, ring driven by hand
+// The same loop in a child process (uringsim_bench_client) under seccomp capture.
+RowResult nop_seccomp(const RowParams& p);
+
+// suite "fio": fio 4 KiB randread, --ioengine=io_uring --fixedbufs, iodepth 32, on a
+// 64 MiB file in /dev/shm; batch = --iodepth_batch_submit = --iodepth_batch_complete_min.
+RowResult fio_linux(const RowParams& p);    // fio directly on the real kernel
+RowResult fio_seccomp(const RowParams& p);  // the same fio under seccomp capture
+
+// suite "fuzz": `uringsim fuzz` on the simulator, SQEs per second (one core).
+RowResult fuzz_embedded(const RowParams& p);
 
 }  // namespace uringsim::bench

@@ -71,7 +71,7 @@ constexpr OpDef kTable[IORING_OP_LAST] = {
     /* 46 */ {"URING_CMD", 5, 19, true, false, true, true, true, false, NOT_SIMULATED},
     /* 47 */ {"SEND_ZC", 6, 0, true, true, false, true, false, false, io_send_zc_prep, io_send_zc},
     /* 48 */ {"SENDMSG_ZC", 6, 1, true, true, false, true, false, false, io_send_zc_prep, io_send_zc},
-    /* 49 */ {"READ_MULTISHOT", 6, 7, true, true, true, true, false, false, NOT_SIMULATED},
+    /* 49 */ {"READ_MULTISHOT", 6, 7, true, true, true, true, false, false, io_read_mshot_prep, io_read_mshot},
     /* 50 */ {"WAITID", 6, 7, false, false, false, false, false, false, NOT_SIMULATED},
     /* 51 */ {"FUTEX_WAIT", 6, 7, false, false, false, false, false, false, NOT_SIMULATED},
     /* 52 */ {"FUTEX_WAKE", 6, 7, false, false, false, false, false, false, NOT_SIMULATED},
@@ -82,8 +82,8 @@ constexpr OpDef kTable[IORING_OP_LAST] = {
     /* 57 */ {"LISTEN", 6, 11, true, false, false, false, false, false, NOT_SIMULATED},
     /* 58 */ {"RECV_ZC", 6, 15, true, true, false, true, false, false, NOT_SIMULATED},
     /* 59 */ {"EPOLL_WAIT", 6, 15, true, true, false, false, false, false, NOT_SIMULATED},
-    /* 60 */ {"READV_FIXED", 6, 15, true, true, false, true, true, true, NOT_SIMULATED},
-    /* 61 */ {"WRITEV_FIXED", 6, 15, true, true, false, true, true, true, NOT_SIMULATED},
+    /* 60 */ {"READV_FIXED", 6, 15, true, true, false, true, true, true, io_prep_readv_fixed, io_read},
+    /* 61 */ {"WRITEV_FIXED", 6, 15, true, true, false, true, true, true, io_prep_writev_fixed, io_write},
     /* 62 */ {"PIPE", 6, 16, false, false, false, false, false, false, NOT_SIMULATED},
 };
 #undef NOT_SIMULATED

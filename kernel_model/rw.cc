@@ -1,4 +1,5 @@
-// Reads and writes (io_uring/rw.c): READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED.
+// Reads and writes (io_uring/rw.c): READV, WRITEV, READ, WRITE, READ_FIXED, WRITE_FIXED,
+// READV_FIXED, WRITEV_FIXED, READ_MULTISHOT.
 //
 // Check order, as 6.18 runs it:
 //   prep  (__io_prep_rw): ioprio, attributes (attr_type_mask), then for READ/WRITE and
@@ -8,6 +9,9 @@
 //         registered-buffer lookup and range (io_init_rw_fixed: -EFAULT), the open mode
 //         (-EBADF), rw_flags (kiocb_set_rw_flags: -EOPNOTSUPP / -EINVAL), rw_verify_area
 //         (the file offset), then the transfer.
+// READV_FIXED/WRITEV_FIXED (6.15) copy their iovec array at prep (io_prep_reg_iovec:
+// UIO_MAXIOV, negative lengths) and resolve it against the registered buffer at issue,
+// before the mode check (io_import_reg_vec: -EFAULT per iovec, -EINVAL over MAX_RW_COUNT).
 // 5.1 did everything at issue, in another order: ioprio and rw_flags right after the
 // file lookup, then the mode, then the import; READV/WRITEV refused a buf_index.
 #include "kernel_model/rw.h"
@@ -59,7 +63,16 @@ unsigned long long ull(uint64_t v) { return v; }
 bool is_fixed(uint8_t opcode) {
   return opcode == IORING_OP_READ_FIXED || opcode == IORING_OP_WRITE_FIXED;
 }
-bool is_vectored(uint8_t opcode) { return opcode == IORING_OP_READV || opcode == IORING_OP_WRITEV; }
+// READV_FIXED/WRITEV_FIXED: an iovec array whose entries all lie in one registered buffer.
+bool is_vec_fixed(uint8_t opcode) {
+  return opcode == IORING_OP_READV_FIXED || opcode == IORING_OP_WRITEV_FIXED;
+}
+// The request moves data through req.iov rather than addr/len.
+bool is_vectored(uint8_t opcode) {
+  return opcode == IORING_OP_READV || opcode == IORING_OP_WRITEV || is_vec_fixed(opcode);
+}
+// The user memory is a registered (pinned) buffer.
+bool uses_registered_buffer(uint8_t opcode) { return is_fixed(opcode) || is_vec_fixed(opcode); }
 
 bool access_ok(uint64_t addr, uint64_t len) {
   const uint64_t end = addr + len;
@@ -220,25 +233,31 @@ Check import_ubuf(Request& req, const char* name) {
   return std::nullopt;
 }
 
-// READ_FIXED/WRITE_FIXED: finds the registered buffer (taking a reference the request
-// holds until it completes) and checks that [addr, addr + len) lies inside it.
-Check import_fixed(Context& ctx, Request& req, const char* name) {
-  if (!req.buf) {
-    const BufferTable& table = ctx.buffers();
-    const auto* node = table.find(req.buf_index);
-    if (node == nullptr) {
-      if (!table.exists()) {
-        return make_fault(EFAULT, "%s: buf_index %u, but this ring has no registered buffers -> EFAULT", name,
-                          req.buf_index);
-      }
-      if (req.buf_index >= table.size()) {
-        return make_fault(EFAULT, "%s: buf_index %u is beyond the %u registered buffers -> EFAULT", name,
-                          req.buf_index, table.size());
-      }
-      return make_fault(EFAULT, "%s: registered buffer %u is an empty slot -> EFAULT", name, req.buf_index);
+// io_find_buf_node: the registered buffer `req` names (taking a reference the request
+// holds until it completes). Every miss is -EFAULT.
+Check find_registered_buffer(Context& ctx, Request& req, const char* name) {
+  if (req.buf) return std::nullopt;
+  const BufferTable& table = ctx.buffers();
+  const auto* node = table.find(req.buf_index);
+  if (node == nullptr) {
+    if (!table.exists()) {
+      return make_fault(EFAULT, "%s: buf_index %u, but this ring has no registered buffers -> EFAULT", name,
+                        req.buf_index);
     }
-    req.buf = *node;
+    if (req.buf_index >= table.size()) {
+      return make_fault(EFAULT, "%s: buf_index %u is beyond the %u registered buffers -> EFAULT", name,
+                        req.buf_index, table.size());
+    }
+    return make_fault(EFAULT, "%s: registered buffer %u is an empty slot -> EFAULT", name, req.buf_index);
   }
+  req.buf = *node;
+  return std::nullopt;
+}
+
+// READ_FIXED/WRITE_FIXED: finds the registered buffer and checks that
+// [addr, addr + len) lies inside it.
+Check import_fixed(Context& ctx, Request& req, const char* name) {
+  if (Check c = find_registered_buffer(ctx, req, name)) return c;
   const MappedBuffer& imu = *req.buf->buf;
   const uint64_t addr = req.addr;
   const uint64_t len = req.len;
@@ -252,6 +271,71 @@ Check import_fixed(Context& ctx, Request& req, const char* name) {
   if (len > kMaxRwCount) {
     return make_fault(EFAULT, "%s: len %llu is more than MAX_RW_COUNT (%llu) -> EFAULT", name, ull(len),
                       ull(kMaxRwCount));
+  }
+  return std::nullopt;
+}
+
+// Upper bound on the iovec array io_vec_realloc can allocate: kmalloc_array refuses more
+// than KMALLOC_MAX_SIZE (4 MiB on x86-64) = 262144 iovecs, before UIO_MAXIOV is looked at.
+constexpr uint64_t kMaxKmallocIovecs = (uint64_t{4} << 20) / 16;
+
+// READV_FIXED/WRITEV_FIXED at prep (io_prep_reg_iovec -> iovec_from_user): copies the
+// array into req.iov as the user wrote it. No range checks yet: those need the buffer.
+Check prep_reg_iovec(Context& ctx, Request& req, const char* name) {
+  const uint64_t uvec = req.addr;
+  const uint32_t nr = req.len;
+  req.iov.clear();
+  if (nr == 0) return std::nullopt;  // zero segments: an empty transfer
+  if (nr > kMaxKmallocIovecs) {
+    return make_fault(ENOMEM, "%s: len %u iovecs; the kernel cannot allocate an array that large -> ENOMEM", name,
+                      nr);
+  }
+  if (nr > kUioMaxIov) {
+    return make_fault(EINVAL, "%s: len %u iovecs is more than UIO_MAXIOV (%u) -> EINVAL", name, nr, kUioMaxIov);
+  }
+  if (!access_ok(uvec, uint64_t{nr} * 16)) {
+    return make_fault(EFAULT, "%s: the iovec array [0x%llx, +%u entries) is not a user address range -> EFAULT",
+                      name, ull(uvec), nr);
+  }
+  req.iov.resize(nr);
+  for (uint32_t i = 0; i < nr; ++i) {
+    uint64_t pair[2];
+    if (!ctx.memory().read(uvec + uint64_t{i} * 16, pair, sizeof pair)) {
+      return make_fault(EFAULT, "%s: cannot read iovec %u at 0x%llx -> EFAULT", name, i, ull(uvec + uint64_t{i} * 16));
+    }
+    if (static_cast<int64_t>(pair[1]) < 0) {
+      return make_fault(EINVAL, "%s: iovec %u has length 0x%llx, negative as ssize_t -> EINVAL", name, i, ull(pair[1]));
+    }
+    req.iov[i] = {pair[0], pair[1]};
+  }
+  return std::nullopt;
+}
+
+// READV_FIXED/WRITEV_FIXED at issue (io_import_reg_vec + io_vec_fill_bvec): the buffer,
+// then every iovec against it, then the total. Leaves req.iov unchanged, so a retry
+// after a poll checks the same thing again.
+Check import_reg_vec(Context& ctx, Request& req, const char* name) {
+  if (Check c = find_registered_buffer(ctx, req, name)) return c;
+  const MappedBuffer& imu = *req.buf->buf;
+  uint64_t total = 0;
+  for (size_t i = 0; i < req.iov.size(); ++i) {
+    const Request::UserIovec& v = req.iov[i];
+    const uint64_t end = v.base + v.len;
+    if (end < v.base || v.base < imu.ubuf || end > imu.ubuf + imu.len) {
+      return make_fault(EFAULT,
+                        "%s: iovec %zu [0x%llx, +%llu) is outside registered buffer %u [0x%llx, +%llu) "
+                        "(every iovec must lie inside the one buffer) -> EFAULT",
+                        name, i, ull(v.base), ull(v.len), req.buf_index, ull(imu.ubuf), ull(imu.len));
+    }
+    if (v.len == 0) {
+      return make_fault(EFAULT, "%s: iovec %zu has length 0, which a registered-buffer vector refuses -> EFAULT",
+                        name, i);
+    }
+    total += v.len;  // cannot wrap: each entry lies in a buffer of at most 1 GiB
+  }
+  if (total > kMaxRwCount) {
+    return make_fault(EINVAL, "%s: the iovecs add up to %llu bytes, more than MAX_RW_COUNT (%llu) -> EINVAL", name,
+                      ull(total), ull(kMaxRwCount));
   }
   return std::nullopt;
 }
@@ -275,7 +359,7 @@ int prep_rw(Context& ctx, Request& req) {
   req.len = sqe.len;
   req.op_flags = sqe.rw_flags;
 
-  if (ctx.profile().plain_rw_rejects_buf_index && !fixed && req.buf_index != 0 &&
+  if (ctx.profile().plain_rw_rejects_buf_index && !uses_registered_buffer(req.opcode) && req.buf_index != 0 &&
       !(req.flags & IOSQE_BUFFER_SELECT)) {
     return req.fail(make_fault(EINVAL, "%s: buf_index %u is only valid with READ_FIXED/WRITE_FIXED or "
                                "IOSQE_BUFFER_SELECT on Linux %s -> EINVAL",
@@ -305,6 +389,10 @@ int prep_rw(Context& ctx, Request& req) {
   }
 
   if (fixed) return 0;  // the registered buffer is looked up at issue (io_init_rw_fixed)
+  if (is_vec_fixed(req.opcode)) {
+    if (Check c = prep_reg_iovec(ctx, req, name)) return req.fail(std::move(*c));
+    return 0;
+  }
 
   if (req.flags & IOSQE_BUFFER_SELECT) {
     // The buffer comes from a provided-buffer group at issue. READV takes exactly one
@@ -424,6 +512,8 @@ int32_t issue_rw_inner(Context& ctx, Request& req, Dir dir) {
   if (version >= kPrepSplitSince) {
     if (fixed) {
       if (Check c = import_fixed(ctx, req, name)) return req.fail(std::move(*c));
+    } else if (is_vec_fixed(req.opcode)) {
+      if (Check c = import_reg_vec(ctx, req, name)) return req.fail(std::move(*c));
     }
     if (Check c = mode_check()) return req.fail(std::move(*c));
     if (Check c = check_rw_flags(ctx, name, req.op_flags, dir, file)) return req.fail(std::move(*c));
@@ -478,7 +568,7 @@ int32_t issue_rw_inner(Context& ctx, Request& req, Dir dir) {
   }
 
   bool would_block = false;
-  const int64_t res = transfer(ctx, req, dir, file, file_off, fixed, &would_block);
+  const int64_t res = transfer(ctx, req, dir, file, file_off, uses_registered_buffer(req.opcode), &would_block);
   if (would_block) {
     // Nothing to read (or no room to write) on a pipe or socket: Linux arms a poll and
     // completes the request later -- unless RWF_NOWAIT asked for -EAGAIN instead.
@@ -524,7 +614,85 @@ int32_t issue_rw(Context& ctx, Request& req, Dir dir) {
   return res;
 }
 
+// file_can_poll: the file has a ->poll (pipes, sockets, eventfds, rings). Regular
+// files and directories have none.
+bool can_poll(const File& f) {
+  switch (f.kind()) {
+    case FileKind::kPipe:
+    case FileKind::kSocket:
+    case FileKind::kEventfd:
+    case FileKind::kRing:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+// READ_MULTISHOT (6.7, io_read_mshot_prep): provided buffers are required (checked
+// before anything else), then the READ checks, then addr and len must both be 0 --
+// each read takes a whole buffer.
+int io_read_mshot_prep(Context& ctx, Request& req) {
+  const char* name = opdef(req.opcode).name;
+  if (!(req.flags & IOSQE_BUFFER_SELECT)) {
+    return req.fail(make_fault(EINVAL, "%s: needs IOSQE_BUFFER_SELECT (multishot reads use provided buffers) -> EINVAL",
+                               name));
+  }
+  if (int r = prep_rw(ctx, req); r != 0) return r;
+  if (req.addr != 0 || req.len != 0) {
+    return req.fail(make_fault(EINVAL, "%s: addr 0x%llx and len %u must both be 0; each read fills a whole "
+                               "provided buffer -> EINVAL", name, ull(req.addr), req.len));
+  }
+  return 0;
+}
+
+// io_read_mshot: reads into one provided buffer per CQE (F_MORE | F_BUFFER) for as long
+// as the file polls readable, parks on POLLIN when it runs dry (an unused buffer goes
+// back), and ends with a CQE without F_MORE on EOF (res 0), an error, or no buffer left
+// (-ENOBUFS).
+// A request re-issued after its poll fired comes through here again.
+int32_t io_read_mshot(Context& ctx, Request& req) {
+  const char* name = opdef(req.opcode).name;
+  if (!can_poll(*req.file)) {
+    return req.fail(make_fault(EBADFD, "%s: fd %d cannot be polled (a multishot read needs a pipe, socket or other "
+                               "pollable file) -> EBADFD", name, req.sqe.fd));
+  }
+  for (;;) {
+    // rw->len is 0 on every pass: the whole buffer.
+    uint32_t len = 0;
+    uint64_t addr = 0;
+    if (!kbuf_select(ctx, req, req.sqe.buf_group, &len, &addr, true)) {
+      req.cqe_flags = 0;
+      return req.fail(make_fault(ENOBUFS, "%s: buffer group %u has no buffer left; the multishot read ends -> ENOBUFS",
+                                 name, req.sqe.buf_group));
+    }
+    req.addr = addr;
+    req.len = len;
+    const int32_t res = issue_rw_inner(ctx, req, Dir::kRead);
+    if (res == kIssueParked) {
+      kbuf_recycle(ctx, req);  // not used: others may take it while this one waits
+      return kIssueParked;
+    }
+    if (res <= 0) {
+      // EOF or an error: the buffer goes back and the CQE carries none.
+      kbuf_recycle(ctx, req);
+      req.cqe_flags = 0;
+      return res;
+    }
+    req.cqe_flags = kbuf_put(ctx, req, res, 1);
+    ctx.post_more(req, res);
+    req.cqe_flags = 0;
+    // Linux goes round again only when the file polls ready (io_poll_check_events
+    // re-polls before each issue): a drained pipe parks the request, so running out of
+    // buffers shows only when more data (or a hangup) arrives.
+    constexpr uint32_t kPollIn = 0x001, kPollErrHup = 0x008 | 0x010;
+    if (!(req.file->poll(kPollIn | kPollErrHup) & (kPollIn | kPollErrHup))) {
+      ctx.arm_poll(req, kPollIn);
+      return kIssueParked;
+    }
+  }
+}
 
 int io_prep_readv(Context& ctx, Request& req) { return prep_rw(ctx, req); }
 int io_prep_writev(Context& ctx, Request& req) { return prep_rw(ctx, req); }
@@ -532,6 +700,8 @@ int io_prep_read(Context& ctx, Request& req) { return prep_rw(ctx, req); }
 int io_prep_write(Context& ctx, Request& req) { return prep_rw(ctx, req); }
 int io_prep_read_fixed(Context& ctx, Request& req) { return prep_rw(ctx, req); }
 int io_prep_write_fixed(Context& ctx, Request& req) { return prep_rw(ctx, req); }
+int io_prep_readv_fixed(Context& ctx, Request& req) { return prep_rw(ctx, req); }
+int io_prep_writev_fixed(Context& ctx, Request& req) { return prep_rw(ctx, req); }
 
 int32_t io_read(Context& ctx, Request& req) { return issue_rw(ctx, req, Dir::kRead); }
 int32_t io_write(Context& ctx, Request& req) { return issue_rw(ctx, req, Dir::kWrite); }

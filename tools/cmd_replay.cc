@@ -73,6 +73,12 @@ void add_replay_command(CLI::App& app, int* exit_code) {
       *exit_code = 3;
       return;
     }
+    if (args->update && trace.header.shape) {
+      std::fprintf(stderr, "uringsim replay: --update cannot rewrite a shape trace (it was imported from perf; "
+                           "its expectations are what Linux did)\n");
+      *exit_code = 2;
+      return;
+    }
     if (args->update) {
       std::string why;
       if (!traces::write_trace_file(r.updated, args->file, &why)) {
@@ -90,6 +96,16 @@ void add_replay_command(CLI::App& app, int* exit_code) {
       std::printf("%s: %zu divergence%s from %s in %zu calls\n", args->file.c_str(), r.divergences.size(),
                   r.divergences.size() == 1 ? "" : "s", target->name().c_str(), r.calls);
       *exit_code = 1;
+      return;
+    }
+    if (trace.header.shape) {
+      std::printf("%s: shape check: %zu calls, %zu SQEs, %zu CQEs consistent with profile %s\n", args->file.c_str(),
+                  r.calls, r.sqes, r.cqes,
+                  args->kernel.empty() ? trace.header.profile.c_str() : args->kernel.c_str());
+      if (!args->quiet) {
+        for (const std::string& u : r.unchecked) std::printf("  not checked: %s\n", u.c_str());
+      }
+      *exit_code = 0;
       return;
     }
     if (!args->quiet) {

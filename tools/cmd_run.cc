@@ -7,6 +7,7 @@
 #include "kernel_model/profile.h"
 #include "sim/capture.h"
 #include "tools/commands.h"
+#include "traces/cost_model_json.h"
 #include "traces/explain.h"
 
 namespace uringsim::tools {
@@ -27,6 +28,7 @@ void add_run_command(CLI::App& app, int* exit_code) {
     bool stats = false;
     std::string explain;
     std::string color = "auto";
+    std::string cost_model;
     std::vector<std::string> prog;
   };
   auto args = std::make_shared<Args>();
@@ -45,6 +47,8 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--color", args->color, "Colour the explain stream: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  cmd->add_option("--cost-model", args->cost_model,
+                  "Cost model coefficients (JSON, docs/cost-model.md) for the simulated kernel's clock");
   cmd->add_option("prog", args->prog, "PROG ARGS... (put them after --)")->required();
   cmd->footer("Exit status: PROG's (128+N if it died of signal N); 2 if the capture could "
               "not be set up.\nExample: uringsim run --kernel 6.18 -- ./build/bin/examples/uring_nop_ping 1000");
@@ -70,6 +74,20 @@ void add_run_command(CLI::App& app, int* exit_code) {
       opts.make_observer = [&observer, eo](Kernel& kernel) -> Observer* {
         observer = std::make_unique<traces::ExplainObserver>(kernel, stderr, eo);
         return observer.get();
+      };
+    }
+    if (!args->cost_model.empty()) {
+      CostModel model;
+      std::string why;
+      if (!traces::load_cost_model(args->cost_model, &model, &why)) {
+        std::fprintf(stderr, "uringsim run: --cost-model %s: %s\n", args->cost_model.c_str(), why.c_str());
+        *exit_code = sim::kRunSetupFailure;
+        return;
+      }
+      // Installed on the Kernel as soon as it is built, before PROG's first call.
+      opts.make_observer = [model, inner = std::move(opts.make_observer)](Kernel& kernel) -> Observer* {
+        kernel.set_cost_model(model);
+        return inner ? inner(kernel) : nullptr;
       };
     }
     std::string error;

@@ -14,5 +14,8 @@ void add_bench_command(CLI::App& app, int* exit_code);
 void add_explain_command(CLI::App& app, int* exit_code);
 void add_replay_command(CLI::App& app, int* exit_code);
 void add_record_command(CLI::App& app, int* exit_code);
+void add_fuzz_command(CLI::App& app, int* exit_code);
+void add_import_perf_command(CLI::App& app, int* exit_code);
+void add_report_command(CLI::App& app, int* exit_code);
 
 }  // namespace uringsim::tools

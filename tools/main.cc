@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   uringsim::tools::add_explain_command(app, &exit_code);
   uringsim::tools::add_replay_command(app, &exit_code);
   uringsim::tools::add_record_command(app, &exit_code);
+  uringsim::tools::add_fuzz_command(app, &exit_code);
+  uringsim::tools::add_import_perf_command(app, &exit_code);
+  uringsim::tools::add_report_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -201,6 +202,14 @@ class Reader {
     }
     h.creator = o.opt_str("creator");
     h.host_kernel = o.opt_str("host_kernel");
+    if (o.has("mode")) {
+      const std::string mode = o.str("mode");
+      if (mode == "shape") {
+        h.shape = true;
+      } else if (mode != "exact") {
+        bad("mode", "expected \"exact\" or \"shape\", got '" + mode + "'");
+      }
+    }
     h.note = o.opt_str("note");
     if (const json* c = o.opt("caller")) {
       Obj co(*c, "caller.");
@@ -477,7 +486,23 @@ class Reader {
       p.kind = Payload::Kind::kBytes;
       p.bytes = hex_of(*v, prefix + "hex");
     }
-    if (given > 1) bad(prefix + "hex", "give at most one of iovecs, fds, hex");
+    if (const json* v = o.opt("clone")) {
+      ++given;
+      Obj co(*v, prefix + "clone.");
+      io_uring_clone_buffers c{};
+      const int64_t src = co.i64("src_fd");
+      if (src < INT32_MIN || src > INT32_MAX) bad(prefix + "clone.src_fd", "does not fit in 32 bits");
+      c.src_fd = static_cast<uint32_t>(src);
+      if (co.has("flags")) c.flags = co.u32("flags");
+      if (co.has("src_off")) c.src_off = co.u32("src_off");
+      if (co.has("dst_off")) c.dst_off = co.u32("dst_off");
+      if (co.has("nr")) c.nr = co.u32("nr");
+      co.finish();
+      p.kind = Payload::Kind::kClone;
+      p.bytes.resize(sizeof c);
+      std::memcpy(p.bytes.data(), &c, sizeof c);
+    }
+    if (given > 1) bad(prefix + "hex", "give at most one of iovecs, fds, hex, clone");
     return p;
   }
 
@@ -732,6 +757,18 @@ void payload_json(const Payload& p, ojson* o) {
     }
     case Payload::Kind::kFds: (*o)["fds"] = p.fds; break;
     case Payload::Kind::kBytes: (*o)["hex"] = to_hex(p.bytes.data(), p.bytes.size()); break;
+    case Payload::Kind::kClone: {
+      io_uring_clone_buffers c{};
+      std::memcpy(&c, p.bytes.data(), std::min(p.bytes.size(), sizeof c));
+      ojson co;
+      co["src_fd"] = static_cast<int32_t>(c.src_fd);
+      co["flags"] = c.flags;
+      if (c.src_off != 0) co["src_off"] = c.src_off;
+      if (c.dst_off != 0) co["dst_off"] = c.dst_off;
+      if (c.nr != 0) co["nr"] = c.nr;
+      (*o)["clone"] = std::move(co);
+      break;
+    }
   }
 }
 
@@ -1020,6 +1057,7 @@ std::string write_trace(const Trace& t) {
   h["profile"] = t.header.profile;
   if (!t.header.creator.empty()) h["creator"] = t.header.creator;
   if (!t.header.host_kernel.empty()) h["host_kernel"] = t.header.host_kernel;
+  if (t.header.shape) h["mode"] = "shape";
   if (!t.header.caller.is_default()) {
     ojson c;
     c["uid"] = t.header.caller.uid;

@@ -135,7 +135,7 @@ UserMemory* Recorder::inner_memory(const Caller& c) const {
 Trace Recorder::trace() const {
   Trace t = trace_;
   for (const auto& [fd, f] : files_) {
-    if (t.files.end() != std::find_if(t.files.begin(), t.files.end(), [&](const FileDecl& d) { return d.fd == fd; }))
+    if (t.files.end() != std::find_if(t.files.begin(), t.files.end(), [fd = fd](const FileDecl& d) { return d.fd == fd; }))
       continue;
     FileDecl d;
     d.fd = fd;
@@ -156,10 +156,25 @@ bool Recorder::write_file(const std::string& path, std::string* error) const {
 
 Recorder::RegionState* Recorder::region_for(const Vma& vma) {
   for (RegionState& r : regions_) {
-    if (r.start == vma.start && r.end == vma.end) return &r;
+    if (r.start <= vma.start && vma.end <= r.end) return &r;
   }
   const std::optional<RegionKind> kind = region_kind_of(vma);
   if (!kind) return nullptr;  // [vdso] and the like: kept as absolute addresses
+  // A VMA that starts where a region ends (a binary's .data followed by its .bss, a
+  // heap grown in steps) joins that region: a buffer may run across the boundary, and
+  // a replay places separate regions apart. Extending at the end keeps every offset
+  // already recorded. Only private memory is joined; its kind stays the first VMA's.
+  const bool is_private = *kind == RegionKind::kAnonymous || *kind == RegionKind::kPrivateFile;
+  for (RegionState& r : regions_) {
+    RegionDecl& d = trace_.regions[r.index];
+    const bool r_private = d.kind == RegionKind::kAnonymous || d.kind == RegionKind::kPrivateFile;
+    if (r.end == vma.start && is_private && r_private && d.thp_size == vma.thp_size) {
+      r.end = vma.end;
+      d.size = r.end - r.start;
+      d.writable = d.writable && vma.writable;
+      return &r;
+    }
+  }
   RegionDecl d;
   d.id = strprintf("r%zu", trace_.regions.size());
   d.size = vma.end - vma.start;
@@ -355,6 +370,7 @@ void Recorder::after_setup(const Caller& c, uint32_t, uint64_t params_addr, int6
     }
     setup_events_[ring] = trace_.events.size();
   }
+  pending_.event.model_time_ns = kernel_.last_call_model_ns();
   trace_.events.push_back(std::move(pending_.event));
   pending_ = Pending{};
   ignore_.clear();
@@ -490,6 +506,7 @@ void Recorder::finish_call(RingId ring, int64_t ret) {
     if (ret < 0) g->reason = kernel_.last_fault().reason;
     if (ring != kNoRing) g->cqes = cqes_since(ring, pending_.cq_tail_before);
   }
+  pending_.event.model_time_ns = kernel_.last_call_model_ns();
   trace_.events.push_back(std::move(pending_.event));
   pending_ = Pending{};
   ignore_.clear();
@@ -543,6 +560,15 @@ void Recorder::before_register(const Caller& c, int fd, uint32_t opcode, uint64_
     std::vector<uint8_t> raw(16 + 8 * size_t{nr_args});
     if (mem->read(arg, raw.data(), raw.size())) {
       g.payload.kind = Payload::Kind::kBytes;
+      g.payload.bytes = raw;
+      ignore_.push_back({arg, arg + raw.size()});
+      decoded = true;
+    }
+  } else if (arg != 0 && op == IORING_REGISTER_CLONE_BUFFERS) {
+    // Its src_fd is a ring fd of this process, which is also its trace name.
+    std::vector<uint8_t> raw(sizeof(io_uring_clone_buffers));
+    if (mem->read(arg, raw.data(), raw.size())) {
+      g.payload.kind = Payload::Kind::kClone;
       g.payload.bytes = raw;
       ignore_.push_back({arg, arg + raw.size()});
       decoded = true;

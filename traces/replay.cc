@@ -54,10 +54,13 @@ class Replayer {
       target_.reset_scratch();
       if (const auto* s = std::get_if<SetupEvent>(&e.body)) {
         setup(*s);
+        compare_model_time(e);
       } else if (const auto* en = std::get_if<EnterEvent>(&e.body)) {
         enter(*en);
+        compare_model_time(e);
       } else if (const auto* r = std::get_if<RegisterEvent>(&e.body)) {
         do_register(*r);
+        compare_model_time(e);
       } else if (const auto* m = std::get_if<MemoryEvent>(&e.body)) {
         const uint64_t at = target_.region_address(m->region) + m->offset;
         if (!target_.write_memory(at, m->bytes.data(), m->bytes.size())) {
@@ -89,6 +92,18 @@ class Replayer {
   }
 
   Event& updated_event() { return out_.updated.events[event_index_]; }
+
+  // The cost model's charge for the call (FORMAT.md, model_time_ns): compared when the
+  // trace and the target both have one; --update writes it.
+  void compare_model_time(const Event& e) {
+    const std::optional<uint64_t> ns = target_.last_call_model_ns();
+    if (!ns) return;
+    if (e.model_time_ns && *e.model_time_ns != *ns) {
+      diverge("model time: the call cost %llu ns on the cost model, trace expects %llu ns", (unsigned long long)*ns,
+              (unsigned long long)*e.model_time_ns);
+    }
+    if (opt_.update) updated_event().model_time_ns = *ns;
+  }
 
   uint64_t resolve(const Address& a) {
     if (a.absolute()) return a.value;
@@ -126,6 +141,16 @@ class Replayer {
         }
         break;
       case Payload::Kind::kBytes: out = p.bytes; break;
+      case Payload::Kind::kClone: {
+        out = p.bytes;
+        io_uring_clone_buffers c{};
+        std::memcpy(&c, out.data(), std::min(out.size(), sizeof c));
+        if (!(c.flags & IORING_REGISTER_SRC_REGISTERED)) {
+          c.src_fd = static_cast<uint32_t>(map_fd(static_cast<int32_t>(c.src_fd)));
+          std::memcpy(out.data(), &c, std::min(out.size(), sizeof c));
+        }
+        break;
+      }
     }
     return out;
   }
@@ -530,6 +555,19 @@ class Replayer {
 ReplayResult replay(const Trace& trace, Target& target, const ReplayOptions& options) {
   ReplayResult result;
   std::string why;
+  if (trace.header.shape) {
+    auto* sim = dynamic_cast<SimTarget*>(&target);
+    const Profile* p = sim == nullptr ? nullptr
+                       : sim->override_profile() != nullptr ? sim->override_profile()
+                                                            : find_profile(trace.header.profile);
+    if (p == nullptr) {
+      result.skipped = true;
+      result.skip_reason = "a shape trace (imported from perf) carries no memory contents and no SQE addresses, "
+                           "so only the simulator's shape check can replay it";
+      return result;
+    }
+    return replay_shape(trace, *p);
+  }
   if (!target.prepare(trace, &why)) {
     result.skipped = true;
     result.skip_reason = why;

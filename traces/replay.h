@@ -27,6 +27,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,9 @@ class Target {
   virtual void settle(const RingMaps& /*ring*/, uint32_t /*tail*/, uint32_t /*want*/) {}
   // Why the last failed call failed (the model's Fault); empty when unknown.
   virtual std::string last_call_reason() { return {}; }
+  // The simulated time the last call cost (kernel_model/cost.h); nullopt when the
+  // target has no cost model (Linux).
+  virtual std::optional<uint64_t> last_call_model_ns() { return std::nullopt; }
   // Why the CQE {user_data, res, flags} read from ring `fd` has its res (the model's
   // Fault for failures); empty when unknown. Each posted CQE's reason is taken once.
   virtual std::string take_cqe_reason(int /*fd*/, uint64_t /*user_data*/, int32_t /*res*/,
@@ -111,10 +115,15 @@ class SimTarget : public Target, private Observer {
   int64_t do_register(int fd, uint32_t opcode, uint64_t arg, uint32_t nr_args) override;
   void close_ring(int fd) override;
   std::string last_call_reason() override;
+  std::optional<uint64_t> last_call_model_ns() override {
+    return kernel_ ? std::optional<uint64_t>(kernel_->last_call_model_ns()) : std::nullopt;
+  }
   std::string take_cqe_reason(int fd, uint64_t user_data, int32_t res, uint32_t flags) override;
 
   Kernel& kernel() { return *kernel_; }
   SyntheticMemory& memory() { return memory_; }
+  // The profile given to the constructor; null: the trace's own.
+  const Profile* override_profile() const { return override_profile_; }
 
  private:
   class SimFiles;
@@ -205,10 +214,26 @@ struct ReplayResult {
   size_t cqes = 0;
   double seconds = 0;        // wall time of the replay proper (prepare excluded)
   Trace updated;             // with options.update
+  // Shape replays (replay_shape): what the trace cannot tell, so was not checked.
+  std::vector<std::string> unchecked;
   bool ok() const { return !skipped && divergences.empty(); }
 };
 
+// A trace whose header says "mode": "shape" is not re-executed: on a SimTarget it goes
+// to replay_shape() with the target's profile; other targets skip it (they would need
+// the memory and SQE fields the trace does not have).
 ReplayResult replay(const Trace& trace, Target& target, const ReplayOptions& options = {});
+
+// Checks a shape trace (an import of perf io_uring tracepoints, traces/perf_import.h)
+// against `profile` without executing it (traces/FORMAT.md, "Imported traces"):
+//  - every opcode, IOSQE flag, register opcode and setup flag exists in the profile,
+//    else the trace must show the -EINVAL Linux gives for it;
+//  - every submitted user_data completes on its ring (unless IOSQE_CQE_SKIP_SUCCESS);
+//  - results fall in the classes Linux allows: res >= 0 or -errno (1..4095); no
+//    success CQE for a CQE_SKIP_SUCCESS request; after a failed member of an IO_LINK
+//    chain, the members behind it that complete do so with -ECANCELED.
+// Each failed check is a Divergence; ReplayResult::unchecked says what was not checked.
+ReplayResult replay_shape(const Trace& trace, const Profile& profile);
 
 // Replay throughput on the simulator: replays `trace` on fresh SimTargets until at
 // least `min_seconds` of replay time have passed, and returns syscall events (setup,

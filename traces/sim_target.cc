@@ -27,6 +27,13 @@ class MemoryFile : public File {
   }
   ssize_t write(const void* buf, size_t len, int64_t off) override {
     const uint64_t pos = off == -1 ? position_ : static_cast<uint64_t>(off);
+    // ext4's largest file is 16 TiB: past it Linux answers -EFBIG. A trace's files live
+    // in memory, so a sparse write far beyond what the trace holds is refused with
+    // -ENOSPC (a documented limit of replay) instead of allocating terabytes.
+    constexpr uint64_t kMaxFileBytes = uint64_t{1} << 44;
+    constexpr uint64_t kMaxInMemoryBytes = uint64_t{1} << 30;
+    if (pos > kMaxFileBytes || len > kMaxFileBytes - pos) return -EFBIG;
+    if (pos + len > kMaxInMemoryBytes) return -ENOSPC;
     if (data_.size() < pos + len) data_.resize(pos + len, '\0');
     std::memcpy(data_.data() + pos, buf, len);
     if (off == -1) position_ += len;

@@ -1,4 +1,4 @@
-// `uringsim bench nop` runs both rows (the real kernel and the embedded model) and
+// `uringsim bench nop` runs every row (the real kernel, the embedded model, seccomp capture) and
 // reports a ratio for every batch size. A smoke test with few operations: it checks
 // that the rows run and verify their own CQEs, not how fast they are.
 #include <sys/wait.h>
@@ -38,7 +38,7 @@ TEST(BenchCli, NopRowsRunAndReportRatios) {
     EXPECT_EQ(r["samples_ops_per_sec"].size(), 2u) << r.dump();
     if (r["row"] == "embedded") EXPECT_GT(r["ratio_vs_baseline"].get<double>(), 0);
   }
-  EXPECT_EQ(rows, 6);  // 2 rows x 3 batch sizes
+  EXPECT_EQ(rows, 9);  // 3 rows (linux, embedded, seccomp) x 3 batch sizes
 }
 
 TEST(BenchCli, UnknownSuiteOrRowIsAnError) {

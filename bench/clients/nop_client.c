@@ -1,0 +1,68 @@
+/* uringsim_bench_client: the program the `seccomp` rows of `uringsim bench` run under
+ * capture. It does what bench/nop_linux.cc does -- NOPs through Debian's liburing,
+ * which issues io_uring_enter inline -- and writes "OPS SECONDS" (the timed loop only)
+ * to file descriptor RESULT_FD.
+ *
+ *   uringsim_bench_client nop OPS BATCH RESULT_FD
+ *
+ * Exit status 0 when every user_data came back once with res 0. */
+#include <liburing.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5 || strcmp(argv[1], "nop") != 0) {
+    fprintf(stderr, "usage: uringsim_bench_client nop OPS BATCH RESULT_FD\n");
+    return 2;
+  }
+  uint64_t ops = strtoull(argv[2], NULL, 0);
+  unsigned batch = (unsigned)strtoul(argv[3], NULL, 0);
+  int result_fd = atoi(argv[4]);
+  if (batch == 0) return 2;
+  struct io_uring ring;
+  int ret = io_uring_queue_init(batch > 128 ? batch : 128, &ring, 0);
+  if (ret < 0) {
+    fprintf(stderr, "uringsim_bench_client: io_uring_queue_init: %s\n", strerror(-ret));
+    return 1;
+  }
+  uint64_t done = 0, check = 0;
+  double start = now_s();
+  while (done < ops) {
+    for (unsigned i = 0; i < batch; i++) {
+      struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+      io_uring_prep_nop(sqe);
+      sqe->user_data = done + i;
+    }
+    ret = io_uring_submit_and_wait(&ring, batch);
+    if (ret != (int)batch) {
+      fprintf(stderr, "uringsim_bench_client: io_uring_submit_and_wait returned %d\n", ret);
+      return 1;
+    }
+    unsigned head, seen = 0;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      check += cqe->user_data + (uint64_t)cqe->res;
+      seen++;
+    }
+    io_uring_cq_advance(&ring, seen);
+    done += seen;
+  }
+  double seconds = now_s() - start;
+  io_uring_queue_exit(&ring);
+  if (check != done * (done - 1) / 2) {
+    fprintf(stderr, "uringsim_bench_client: CQEs did not match the SQEs\n");
+    return 1;
+  }
+  dprintf(result_fd, "%llu %.9f\n", (unsigned long long)done, seconds);
+  return 0;
+}
