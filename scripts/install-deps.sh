@@ -10,6 +10,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev fio
 )
+# `--tests`: what only the test suite needs (the HTML report is checked in a real
+# headless Chromium).
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,6 @@
 # host's Linux where it has io_uring, and end-to-end through `uringsim run`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh --tests
 cd build
 ctest --output-on-failure -j2 --timeout 300

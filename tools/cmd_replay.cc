@@ -5,6 +5,7 @@
 
 #include "kernel_model/profile.h"
 #include "tools/commands.h"
+#include "traces/explain.h"
 #include "traces/jsonl.h"
 #include "traces/replay.h"
 
@@ -22,6 +23,7 @@ void add_replay_command(CLI::App& app, int* exit_code) {
     std::string target = "sim";
     bool update = false;
     bool quiet = false;
+    std::string explain;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("file", args->file, "The trace (.jsonl)")->required();
@@ -32,11 +34,16 @@ void add_replay_command(CLI::App& app, int* exit_code) {
   cmd->add_flag("--update", args->update,
                 "Rewrite the trace's expectations (returns, CQEs, params out, ring words) with what the target did");
   cmd->add_flag("-q,--quiet", args->quiet, "Print divergences only");
+  auto* explain = cmd->add_option("--explain", args->explain,
+                                  "On the simulator: explain every call, SQE and CQE (with the reason for each "
+                                  "error) on stderr: text (default) or json")
+                      ->expected(0, 1)
+                      ->check(CLI::IsMember({"", "text", "json"}));
   cmd->footer(
       "Exit status: 0 everything agrees (or --update wrote the file); 1 divergences; 2 the trace is unreadable "
       "or the options are wrong; 3 the target cannot replay this trace (e.g. huge pages unavailable).\n"
       "Example: uringsim replay traces/samples/nop_batch.jsonl --target kernel");
-  cmd->callback([args, exit_code]() {
+  cmd->callback([args, explain, exit_code]() {
     traces::Trace trace;
     traces::TraceError err;
     if (!traces::read_trace_file(args->file, &trace, &err)) {
@@ -44,7 +51,14 @@ void add_replay_command(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
+    // Declared before the target: the explain observer must outlive the Kernel.
+    std::unique_ptr<traces::ExplainObserver> explainer;
     std::unique_ptr<traces::Target> target;
+    if (explain->count() > 0 && args->target == "kernel") {
+      std::fprintf(stderr, "uringsim replay: --explain explains the simulator's decisions; use it without --target kernel\n");
+      *exit_code = 2;
+      return;
+    }
     if (args->target == "kernel") {
       if (!args->kernel.empty()) {
         std::fprintf(stderr, "uringsim replay: --kernel chooses a simulator profile; the kernel target is this machine's Linux\n");
@@ -62,7 +76,16 @@ void add_replay_command(CLI::App& app, int* exit_code) {
           return;
         }
       }
-      target = std::make_unique<traces::SimTarget>(p);
+      auto sim = std::make_unique<traces::SimTarget>(p);
+      if (explain->count() > 0) {
+        traces::ExplainOptions eo;
+        eo.format = args->explain == "json" ? traces::ExplainFormat::kJson : traces::ExplainFormat::kText;
+        sim->set_observer_factory([&explainer, eo](Kernel& kernel) -> Observer* {
+          explainer = std::make_unique<traces::ExplainObserver>(kernel, stderr, eo);
+          return explainer.get();
+        });
+      }
+      target = std::move(sim);
     }
     traces::ReplayOptions opts;
     opts.update = args->update;

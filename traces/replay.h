@@ -26,11 +26,13 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "kernel_model/observer_list.h"
 #include "kernel_model/kernel.h"
 #include "traces/synthetic_memory.h"
 #include "traces/trace.h"
@@ -122,6 +124,9 @@ class SimTarget : public Target, private Observer {
 
   Kernel& kernel() { return *kernel_; }
   SyntheticMemory& memory() { return memory_; }
+  // One more observer of the simulated kernel (e.g. explain mode), made by `factory`
+  // when prepare() builds the Kernel. The observer must outlive this target.
+  void set_observer_factory(std::function<Observer*(Kernel&)> factory) { observer_factory_ = std::move(factory); }
   // The profile given to the constructor; null: the trace's own.
   const Profile* override_profile() const { return override_profile_; }
 
@@ -131,6 +136,8 @@ class SimTarget : public Target, private Observer {
   RingId ring_of(int fd);
 
   const Profile* override_profile_;
+  std::function<Observer*(Kernel&)> observer_factory_;
+  ObserverList observers_;
   std::unique_ptr<Kernel> kernel_;
   SyntheticMemory memory_;
   std::unique_ptr<SimFiles> files_;

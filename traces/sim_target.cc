@@ -98,6 +98,13 @@ bool SimTarget::prepare(const Trace& trace, std::string* why) {
   }
   kernel_ = std::make_unique<Kernel>(*p);
   kernel_->set_observer(this);
+  if (observer_factory_) {
+    if (Observer* extra = observer_factory_(*kernel_)) {
+      observers_.add(this);
+      observers_.add(extra);
+      kernel_->set_observer(&observers_);
+    }
+  }
   for (const RegionDecl& r : trace.regions) memory_.place(r);
   for (const FileDecl& f : trace.files) {
     files_->fds[f.fd] = std::make_shared<MemoryFile>(f.contents, f.readable, f.writable);

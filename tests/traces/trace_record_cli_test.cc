@@ -183,3 +183,23 @@ TEST_F(RecordCli, ImportPerfRejectsMalformedInputWithTheLine) {
 
 }  // namespace
 }  // namespace uringsim::traces
+
+namespace uringsim::traces {
+namespace {
+
+// `replay --explain` streams the simulator's decisions, reasons included, and still
+// compares the trace (exit 0); with the kernel target it is refused (exit 2).
+TEST_F(RecordCli, ReplayExplainGivesTheReasonForEachError) {
+  const std::string sample =
+      std::string(URINGSIM_TRACES_GOLDEN_DIR) + "/../../../traces/samples/read_fixed_bad_range.jsonl";
+  const CmdResult r = run(uringsim_.string() + " replay --explain " + sample);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("why: READ_FIXED: range [0x0, +16) is outside registered buffer 0"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("agree with simulator"), std::string::npos) << r.output;
+  const CmdResult k = run(uringsim_.string() + " replay --explain --target kernel " + sample);
+  EXPECT_EQ(k.exit_code, 2) << k.output;
+}
+
+}  // namespace
+}  // namespace uringsim::traces
