@@ -68,7 +68,7 @@ bool RecordingMemory::write(uint64_t addr, const void* src, size_t len) {
 
 bool RecordingMemory::vmas(uint64_t addr, uint64_t len, std::vector<Vma>& out) {
   const bool ok = inner_->vmas(addr, len, out);
-  if (ok) rec_->vmas_answered(out);
+  if (ok) rec_->vmas_answered(inner_, out);
   return ok;
 }
 
@@ -154,40 +154,57 @@ bool Recorder::write_file(const std::string& path, std::string* error) const {
 
 // --- memory ---------------------------------------------------------------------------
 
-Recorder::RegionState* Recorder::region_for(const Vma& vma) {
+namespace {
+bool private_kind(RegionKind k) { return k == RegionKind::kAnonymous || k == RegionKind::kPrivateFile; }
+}  // namespace
+
+Recorder::RegionState* Recorder::region_for(const Vma& vma, UserMemory* mem) {
   for (RegionState& r : regions_) {
     if (r.start <= vma.start && vma.end <= r.end) return &r;
   }
   const std::optional<RegionKind> kind = region_kind_of(vma);
   if (!kind) return nullptr;  // [vdso] and the like: kept as absolute addresses
-  // A VMA that starts where a region ends (a binary's .data followed by its .bss, a
-  // heap grown in steps) joins that region: a buffer may run across the boundary, and
-  // a replay places separate regions apart. Extending at the end keeps every offset
-  // already recorded. Only private memory is joined; its kind stays the first VMA's.
-  const bool is_private = *kind == RegionKind::kAnonymous || *kind == RegionKind::kPrivateFile;
-  for (RegionState& r : regions_) {
-    RegionDecl& d = trace_.regions[r.index];
-    const bool r_private = d.kind == RegionKind::kAnonymous || d.kind == RegionKind::kPrivateFile;
-    if (r.end == vma.start && is_private && r_private && d.thp_size == vma.thp_size) {
-      r.end = vma.end;
-      d.size = r.end - r.start;
-      d.writable = d.writable && vma.writable;
-      return &r;
+  // Adjacent private VMAs (a binary's .data followed by its .bss, a heap grown in
+  // steps) become ONE region: a buffer may run across the boundary, and a replay places
+  // separate regions apart. The whole run is taken at once, from the first touch, so
+  // no offset recorded later has to move. Only VMAs with the same protection join; the
+  // region's kind is the first VMA's.
+  uint64_t start = vma.start, end = vma.end;
+  const bool writable = vma.writable;
+  if (mem != nullptr && private_kind(*kind)) {
+    std::vector<Vma> v;
+    for (int i = 0; i < 64 && start > 4096; ++i) {
+      if (!mem->vmas(start - 1, 1, v) || v.empty() || v.front().end != start) break;
+      const std::optional<RegionKind> k = region_kind_of(v.front());
+      if (!k || !private_kind(*k) || v.front().thp_size != vma.thp_size || v.front().writable != vma.writable) break;
+      bool taken = false;
+      for (const RegionState& r : regions_) taken |= r.end > v.front().start && r.start < v.front().end;
+      if (taken) break;
+      start = v.front().start;
+    }
+    for (int i = 0; i < 64; ++i) {
+      if (!mem->vmas(end, 1, v) || v.empty() || v.front().start != end) break;
+      const std::optional<RegionKind> k = region_kind_of(v.front());
+      if (!k || !private_kind(*k) || v.front().thp_size != vma.thp_size || v.front().writable != vma.writable) break;
+      bool taken = false;
+      for (const RegionState& r : regions_) taken |= r.end > v.front().start && r.start < v.front().end;
+      if (taken) break;
+      end = v.front().end;
     }
   }
   RegionDecl d;
   d.id = strprintf("r%zu", trace_.regions.size());
-  d.size = vma.end - vma.start;
+  d.size = end - start;
   d.kind = *kind;
-  d.writable = vma.writable;
+  d.writable = writable;
   d.thp_size = vma.thp_size;
-  d.original_address = vma.start;
+  d.original_address = start;
   if (!vma.path.empty()) d.note = vma.path;
   trace_.regions.push_back(std::move(d));
   RegionState s;
   s.index = trace_.regions.size() - 1;
-  s.start = vma.start;
-  s.end = vma.end;
+  s.start = start;
+  s.end = end;
   regions_.push_back(std::move(s));
   return &regions_.back();
 }
@@ -199,7 +216,7 @@ Recorder::RegionState* Recorder::region_at(UserMemory* mem, uint64_t addr) {
   if (mem == nullptr) return nullptr;
   std::vector<Vma> v;
   if (!mem->vmas(addr, 1, v) || v.empty()) return nullptr;
-  return region_for(v.front());
+  return region_for(v.front(), mem);
 }
 
 Address Recorder::to_address(UserMemory* mem, uint64_t addr) {
@@ -276,8 +293,8 @@ void Recorder::memory_written(UserMemory* mem, uint64_t addr, const void* bytes,
   }
 }
 
-void Recorder::vmas_answered(const std::vector<Vma>& vmas) {
-  for (const Vma& v : vmas) region_for(v);
+void Recorder::vmas_answered(UserMemory* mem, const std::vector<Vma>& vmas) {
+  for (const Vma& v : vmas) region_for(v, mem);
 }
 
 // --- files ---------------------------------------------------------------------------

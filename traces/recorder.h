@@ -130,14 +130,15 @@ class Recorder : public Observer {
   // Memory hooks (from RecordingMemory). `mem` is the undecorated memory.
   void memory_read(UserMemory* mem, uint64_t addr, const void* bytes, size_t len);
   void memory_written(UserMemory* mem, uint64_t addr, const void* bytes, size_t len);
-  void vmas_answered(const std::vector<Vma>& vmas);
+  void vmas_answered(UserMemory* mem, const std::vector<Vma>& vmas);
   void file_seen(int fd, const File& f);
   void file_read(int fd, uint64_t pos, const void* bytes, ssize_t n, size_t asked);
   void file_written(int fd, uint64_t pos, size_t n);
 
   // The region holding `addr` (created from the VMA there), or null when unmapped.
   RegionState* region_at(UserMemory* mem, uint64_t addr);
-  RegionState* region_for(const Vma& vma);
+  // `mem` (may be null) is asked for the neighbours of a private VMA.
+  RegionState* region_for(const Vma& vma, UserMemory* mem);
   Address to_address(UserMemory* mem, uint64_t addr);
   bool ignored(uint64_t addr, size_t len) const;
   void drop_memory_events(uint64_t addr, size_t len);
