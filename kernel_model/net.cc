@@ -1,8 +1,6 @@
 // Send and receive (io_uring/net.c and notif.c as of Linux 6.18). See net.h.
 #include "kernel_model/net.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -380,7 +378,7 @@ int64_t do_send(Context& ctx, Request& req, bool pinned) {
     msg.control = control.data();
     msg.controllen = control.size();
   }
-  const int flags = static_cast<int>((req.net.msg_flags | MSG_DONTWAIT) & ~static_cast<uint32_t>(MSG_ZEROCOPY));
+  const int flags = static_cast<int>((req.net.msg_flags | kMsgDontwait) & ~kMsgZerocopy);
   return req.file->sock_send(data, static_cast<size_t>(n), flags, msg);
 }
 
@@ -413,12 +411,12 @@ int io_sendmsg_prep(Context& ctx, Request& req) {
                                "BUNDLE, SEND_VECTORIZED; FIXED_BUF is for zero-copy sends) -> EINVAL",
                                name_of(req), sqe.ioprio));
   }
-  req.net.msg_flags = sqe.msg_flags | MSG_NOSIGNAL;
+  req.net.msg_flags = sqe.msg_flags | kMsgNosignal;
   if (req.net.flags & IORING_RECVSEND_BUNDLE) {
     if (req.opcode == IORING_OP_SENDMSG) {
       return req.fail(make_fault(EINVAL, "SENDMSG: IORING_RECVSEND_BUNDLE is for SEND only -> EINVAL"));
     }
-    req.net.msg_flags |= MSG_WAITALL;
+    req.net.msg_flags |= kMsgWaitall;
   }
   alloc_async(ctx, req);
   if (req.opcode != IORING_OP_SENDMSG) {
@@ -449,7 +447,7 @@ int io_recvmsg_prep(Context& ctx, Request& req) {
     if (!(req.flags & IOSQE_BUFFER_SELECT)) {
       return req.fail(make_fault(EINVAL, "%s: IORING_RECV_MULTISHOT needs IOSQE_BUFFER_SELECT -> EINVAL", name_of(req)));
     }
-    if (req.net.msg_flags & MSG_WAITALL) {
+    if (req.net.msg_flags & kMsgWaitall) {
       return req.fail(make_fault(EINVAL, "%s: IORING_RECV_MULTISHOT cannot wait for all (MSG_WAITALL) -> EINVAL",
                                  name_of(req)));
     }
@@ -509,7 +507,7 @@ int io_send_zc_prep(Context& ctx, Request& req) {
                             ctx.profile().rfc_provided_registered ? ", BUNDLE" : "; BUNDLE only under the RFC"));
   }
   req.len = sqe.len;
-  req.net.msg_flags = sqe.msg_flags | MSG_NOSIGNAL | MSG_ZEROCOPY;
+  req.net.msg_flags = sqe.msg_flags | kMsgNosignal | kMsgZerocopy;
   req.buf_index = sqe.buf_index;
   alloc_async(ctx, req);
   if (req.opcode == IORING_OP_SEND_ZC) {
@@ -542,7 +540,7 @@ int32_t io_send(Context& ctx, Request& req) {
       }
     }
     const uint64_t count = total_len(req.iov);
-    const bool waitall = req.net.msg_flags & MSG_WAITALL;
+    const bool waitall = req.net.msg_flags & kMsgWaitall;
     const int64_t min_ret = (waitall || bundle) ? static_cast<int64_t>(count) : 0;
     int64_t ret = do_send(ctx, req, false);
     if (ret < min_ret) {
@@ -637,7 +635,7 @@ int32_t io_recv(Context& ctx, Request& req) {
     }
     {
       const uint64_t count = std::min(total_len(req.iov), kMaxPass);
-      const bool waitall = req.net.msg_flags & MSG_WAITALL;
+      const bool waitall = req.net.msg_flags & kMsgWaitall;
       const int64_t min_ret = waitall ? static_cast<int64_t>(count) : 0;
       std::byte* buf = ctx.scratch(count == 0 ? 1 : count);
       File::SockMsg msg;
@@ -652,7 +650,7 @@ int32_t io_recv(Context& ctx, Request& req) {
         msg.control = control.data();
         msg.controllen = control.size();
       }
-      const int flags = static_cast<int>(req.net.msg_flags | MSG_DONTWAIT);
+      const int flags = static_cast<int>(req.net.msg_flags | kMsgDontwait);
       ret = file.sock_recv(buf, static_cast<size_t>(count), flags, msg);
       inq = msg.inq;
       if (ret > 0 && !scatter(ctx, req.iov, buf, static_cast<uint64_t>(ret))) ret = -EFAULT;
@@ -684,7 +682,7 @@ int32_t io_recv(Context& ctx, Request& req) {
         } else {
           req.failed = true;
         }
-      } else if (waitall && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+      } else if (waitall && (msg.msg_flags & (kMsgTrunc | kMsgCtrunc))) {
         req.failed = true;
       }
     }
@@ -790,7 +788,7 @@ int32_t io_send_zc(Context& ctx, Request& req) {
     if (Check c = import_fixed(ctx, req)) return fail_zc(std::move(*c));
   }
   const uint64_t count = total_len(req.iov);
-  const bool waitall = req.net.msg_flags & MSG_WAITALL;
+  const bool waitall = req.net.msg_flags & kMsgWaitall;
   const int64_t min_ret = waitall ? static_cast<int64_t>(count) : 0;
   int64_t ret = do_send(ctx, req, fixed);
   if (ret < min_ret) {

@@ -21,6 +21,17 @@
 
 namespace uringsim {
 
+// The msg_flags bits the model reads or sets, as Linux's socket ABI numbers them. They
+// are spelled out here so the model includes no socket API (the sockets are the
+// host's, behind File::sock_send/sock_recv).
+inline constexpr uint32_t kMsgCtrunc = 0x8;
+inline constexpr uint32_t kMsgTrunc = 0x20;
+inline constexpr uint32_t kMsgDontwait = 0x40;
+inline constexpr uint32_t kMsgWaitall = 0x100;
+inline constexpr uint32_t kMsgNosignal = 0x4000;
+inline constexpr uint32_t kMsgZerocopy = 0x4000000;
+
+
 class Context;
 struct Request;
 

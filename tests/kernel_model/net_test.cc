@@ -7,7 +7,13 @@
 #include <cstring>
 #include <string>
 
+#include "kernel_model/net.h"
 #include "tests/kernel_model/ring_fixture.h"
+
+// The model spells out the msg_flags bits it uses instead of including <sys/socket.h>.
+static_assert(uringsim::kMsgCtrunc == MSG_CTRUNC && uringsim::kMsgTrunc == MSG_TRUNC &&
+              uringsim::kMsgDontwait == MSG_DONTWAIT && uringsim::kMsgWaitall == MSG_WAITALL &&
+              uringsim::kMsgNosignal == MSG_NOSIGNAL && uringsim::kMsgZerocopy == MSG_ZEROCOPY);
 
 namespace uringsim::testing {
 namespace {
