@@ -19,58 +19,17 @@
 #include <vector>
 
 #include "uapi/io_uring.h"
+#include "tests/sim/run_helpers.h"
 
 namespace {
 
+using uringsim::simtest::Outcome;
+using uringsim::simtest::run;
+using uringsim::simtest::slurp_fd;
+using uringsim::simtest::under_sim;
+
 const std::string kCli = URINGSIM_CLI;
 const std::string kClient = URINGSIM_STRESS_CLIENT;
-
-struct Outcome {
-  int status = -1;  // exit status, 128 + signal when killed
-  std::string out, err;
-};
-
-std::string slurp_fd(int fd) {
-  std::string s;
-  lseek(fd, 0, SEEK_SET);
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
-
-Outcome run(const std::vector<std::string>& argv) {
-  Outcome o;
-  int out = memfd_create("out", MFD_CLOEXEC);
-  int err = memfd_create("err", MFD_CLOEXEC);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  o.out = slurp_fd(out);
-  o.err = slurp_fd(err);
-  close(out);
-  close(err);
-  return o;
-}
-
-std::vector<std::string> under_sim(std::vector<std::string> argv,
-                                   std::vector<std::string> options = {}) {
-  std::vector<std::string> a{kCli, "run"};
-  a.insert(a.end(), options.begin(), options.end());
-  a.push_back("--");
-  a.insert(a.end(), argv.begin(), argv.end());
-  return a;
-}
 
 // Names in /dev/shm that could be ours (ring memory must never appear there).
 std::set<std::string> shm_entries_like_ours() {

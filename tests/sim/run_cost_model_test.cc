@@ -13,50 +13,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/sim/run_helpers.h"
+
 
 namespace {
 
+using uringsim::simtest::Outcome;
+
+// A hang is a failure, not a stuck test run: the program is killed after `limit_s`.
+Outcome run(const std::vector<std::string>& argv, unsigned limit_s = 20) {
+  return uringsim::simtest::run(argv, {.time_limit_s = limit_s});
+}
+
 const std::string kCli = URINGSIM_CLI;
 const std::string kNopPing = std::string(URINGSIM_EXAMPLES_DIR) + "/uring_nop_ping";
-
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(int fd) {
-  std::string s;
-  lseek(fd, 0, SEEK_SET);
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
-
-Outcome run(const std::vector<std::string>& argv) {
-  Outcome o;
-  int out = memfd_create("out", MFD_CLOEXEC);
-  int err = memfd_create("err", MFD_CLOEXEC);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out, 1);
-    dup2(err, 2);
-    alarm(20);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  o.out = slurp(out);
-  o.err = slurp(err);
-  close(out);
-  close(err);
-  return o;
-}
 
 class RunCostModel : public ::testing::Test {
  protected:

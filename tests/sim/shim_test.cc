@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/sim/run_helpers.h"
+
 namespace {
 
 #ifdef URINGSIM_SHIM
@@ -19,44 +21,13 @@ const std::string kShim;
 #endif
 const std::string kExamples = URINGSIM_EXAMPLES_DIR;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
+using uringsim::simtest::Outcome;
 
-std::string slurp_fd(int fd) {
-  std::string s;
-  lseek(fd, 0, SEEK_SET);
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
-
+// argv with LD_PRELOAD=libiouringsim.so (and `env`, "NAME=value", when given).
 Outcome run_preloaded(const std::vector<std::string>& argv, const std::string& env = "") {
-  Outcome o;
-  int out = memfd_create("out", MFD_CLOEXEC);
-  int err = memfd_create("err", MFD_CLOEXEC);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out, 1);
-    dup2(err, 2);
-    setenv("LD_PRELOAD", kShim.c_str(), 1);
-    if (!env.empty()) putenv(const_cast<char*>(env.c_str()));
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  o.out = slurp_fd(out);
-  o.err = slurp_fd(err);
-  close(out);
-  close(err);
-  return o;
+  std::vector<std::string> vars{"LD_PRELOAD=" + kShim};
+  if (!env.empty()) vars.push_back(env);
+  return uringsim::simtest::run(argv, {.env = vars});
 }
 
 class Shim : public ::testing::Test {
