@@ -12,6 +12,9 @@ RowResult nop_linux(const RowParams& p);     // the real kernel, through liburin
 RowResult nop_embedded(const RowParams& p);  // sim::EmbeddedKernel, ring driven by hand
 // The same loop in a child process (uringsim_bench_client) under seccomp capture.
 RowResult nop_seccomp(const RowParams& p);
+// The same loop in a child process linked with libiouringsim.so (the shim), ring driven
+// by hand because Debian's liburing would bypass the shim.
+RowResult nop_shim(const RowParams& p);
 
 // suite "fio": fio 4 KiB randread, --ioengine=io_uring --fixedbufs, iodepth 32, on a
 // 64 MiB file in /dev/shm; batch = --iodepth_batch_submit = --iodepth_batch_complete_min.
