@@ -16,11 +16,18 @@ const std::vector<Row>& all_rows() {
       {"nop", "seccomp",
        "uringsim_bench_client (liburing, inline syscalls) under seccomp capture by this process",
        false, nop_seccomp},
+      {"sqpoll", "linux", "Linux IORING_SETUP_SQPOLL ring via liburing (the SQ thread submits)", true,
+       nop_sqpoll_linux},
+      {"sqpoll", "embedded", "sim::EmbeddedKernel SQPOLL ring: its SQ thread host consumes the SQ", false,
+       nop_sqpoll_embedded},
       {"fio", "linux", "fio --ioengine=io_uring --fixedbufs 4k randread, /dev/shm, on Linux", true,
        fio_linux},
       {"fio", "seccomp", "the same fio under seccomp capture (uringsim run)", false, fio_seccomp},
       {"fuzz", "embedded", "uringsim fuzz: generated sequences on the simulator, invariants checked (SQEs)", false,
        fuzz_embedded},
+      {"replay", "linux", "uringsim replay --target kernel: a 35-call trace on Linux io_uring (calls)", true,
+       replay_linux},
+      {"replay", "sim", "uringsim replay: the same trace on the simulator (calls)", false, replay_sim},
   };
   return rows;
 }

@@ -16,6 +16,11 @@ RowResult nop_seccomp(const RowParams& p);
 // by hand because Debian's liburing would bypass the shim.
 RowResult nop_shim(const RowParams& p);
 
+// suite "sqpoll": the nop loop on an IORING_SETUP_SQPOLL ring (enter only waits, and
+// wakes the SQ thread when IORING_SQ_NEED_WAKEUP says it sleeps).
+RowResult nop_sqpoll_linux(const RowParams& p);     // bench/nop_sqpoll_linux.cc
+RowResult nop_sqpoll_embedded(const RowParams& p);  // bench/nop_sqpoll_embedded.cc
+
 // suite "fio": fio 4 KiB randread, --ioengine=io_uring --fixedbufs, iodepth 32, on a
 // 64 MiB file in /dev/shm; batch = --iodepth_batch_submit = --iodepth_batch_complete_min.
 RowResult fio_linux(const RowParams& p);    // fio directly on the real kernel
@@ -23,5 +28,9 @@ RowResult fio_seccomp(const RowParams& p);  // the same fio under seccomp captur
 
 // suite "fuzz": `uringsim fuzz` on the simulator, SQEs per second (one core).
 RowResult fuzz_embedded(const RowParams& p);
+
+// suite "replay": one trace replayed, syscall events per second (bench/replay_row.cc).
+RowResult replay_linux(const RowParams& p);  // on this machine's io_uring (KernelTarget)
+RowResult replay_sim(const RowParams& p);    // on the simulator (SimTarget)
 
 }  // namespace uringsim::bench

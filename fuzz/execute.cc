@@ -1,6 +1,9 @@
 #include "fuzz/execute.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <set>
@@ -134,7 +137,7 @@ void assign_events(const traces::Trace& t, Observation* obs) {
 const std::vector<std::string>& invariant_names() {
   static const std::vector<std::string> names = {"cqe_per_sqe",        "ring_monotonic",    "overflow_counters",
                                                  "memlock_accounting", "unknown_user_data", "leaked_rings",
-                                                 "model_exception"};
+                                                 "model_exception",    "tag_cqes"};
   return names;
 }
 
@@ -263,6 +266,17 @@ struct Checker {
     const traces::Trace& t = obs.updated;
     std::set<uint64_t> submitted;
     std::set<uint64_t> msg_targets;
+    std::map<uint64_t, int> tag_cqes;  // tag -> release CQEs seen
+    // The largest tag the trace wrote (tags are kTagBase + 1..n, written as MemoryEvent
+    // bytes before the register call that reads them).
+    uint64_t last_tag = kTagBase;
+    for (const traces::Event& e : t.events) {
+      const auto* m = std::get_if<traces::MemoryEvent>(&e.body);
+      if (m == nullptr || m->bytes.size() != 8) continue;
+      uint64_t v = 0;
+      std::memcpy(&v, m->bytes.data(), 8);
+      if ((v & kTagMask) == kTagBase) last_tag = std::max(last_tag, v);
+    }
     for (const traces::Event& e : t.events) {
       if (const auto* en = std::get_if<traces::EnterEvent>(&e.body)) {
         for (const traces::SqeRecord& s : en->sqes) {
@@ -281,6 +295,7 @@ struct Checker {
       std::unordered_map<uint64_t, int> required;           // consumed SQEs that must complete
       std::unordered_map<uint64_t, int> allowed;            // consumed SQEs that may complete
       std::unordered_map<uint64_t, int> terminal;           // CQEs without F_MORE
+      std::unordered_map<uint64_t, int> notif_owed;         // completed without F_MORE: a notification may follow
     };
     std::map<int, PerRing> rings;
     std::set<int> live;
@@ -339,6 +354,21 @@ struct Checker {
       }
       if (seen == nullptr) continue;
       for (const traces::CqeRecord& c : *seen) {
+        if ((c.user_data & kTagMask) == kTagBase && !submitted.count(c.user_data)) {
+          const int n = ++tag_cqes[c.user_data];
+          if (c.user_data == kTagBase || c.user_data > last_tag) {
+            fail("tag_cqes", i, "fd " + std::to_string(fd) + ": tag CQE " + std::to_string(c.user_data - kTagBase) +
+                                    " for a tag the trace never registered");
+          } else if (c.res != 0 || c.flags != 0) {
+            fail("tag_cqes", i, "fd " + std::to_string(fd) + ": tag CQE " + std::to_string(c.user_data - kTagBase) +
+                                    " has res " + std::to_string(c.res) + " flags " + std::to_string(c.flags) +
+                                    " (Linux posts res 0, flags 0)");
+          } else if (n > 1) {
+            fail("tag_cqes", i, "fd " + std::to_string(fd) + ": tag " + std::to_string(c.user_data - kTagBase) +
+                                    " released " + std::to_string(n) + " times; it was registered once");
+          }
+          continue;
+        }
         if (!submitted.count(c.user_data) && !msg_targets.count(c.user_data)) {
           fail("unknown_user_data", i,
                "fd " + std::to_string(fd) + ": CQE for user_data " + std::to_string(c.user_data) +
@@ -347,7 +377,21 @@ struct Checker {
         }
         if (msg_targets.count(c.user_data) || !live.count(fd)) continue;
         PerRing& r = rings[fd];
-        if (c.flags & IORING_CQE_F_MORE) continue;
+        if (c.flags & IORING_CQE_F_MORE) {
+          r.notif_owed[c.user_data] = 0;  // a pair started: its notification ends it
+          continue;
+        }
+        // A zero-copy send failed with its link completes (-ECANCELED, or its own
+        // prep error) without F_MORE and still posts its notification (Linux 6.18):
+        // that trailing notification is not a second completion.
+        if (c.flags & IORING_CQE_F_NOTIF) {
+          if (r.notif_owed[c.user_data] > 0) {
+            --r.notif_owed[c.user_data];
+            continue;
+          }
+        } else {
+          ++r.notif_owed[c.user_data];
+        }
         if (++r.terminal[c.user_data] > r.allowed[c.user_data]) {
           fail("cqe_per_sqe", i,
                "fd " + std::to_string(fd) + ": user_data " + std::to_string(c.user_data) + " completed " +

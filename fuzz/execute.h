@@ -8,7 +8,8 @@
 //
 //   cqe_per_sqe         every consumed SQE yields its CQEs: a request posts at most one
 //                       CQE without IORING_CQE_F_MORE (one; the zero-copy pair ends with
-//                       its notification; none under CQE_SKIP_SUCCESS), and at the end
+//                       its notification, which also trails a link-cancelled one's
+//                       -ECANCELED; none under CQE_SKIP_SUCCESS), and at the end
 //                       every consumed SQE has completed or is still in flight (members
 //                       of a link chain with a CQE_SKIP_SUCCESS member excepted: a failed
 //                       chain like that completes silently on Linux 6.18 too, checked
@@ -23,6 +24,9 @@
 //                       every ring is gone
 //   unknown_user_data   no CQE for a user_data never submitted (MSG_RING targets and
 //                       registration tags excepted)
+//   tag_cqes            a CQE in the generator's tag namespace (kTagBase) is a
+//                       resource tag's release: res 0, flags 0, for a tag the trace
+//                       registered, and at most once per tag (each value is used once)
 //   leaked_rings        Kernel::ring_count() == 0 after the trace closed every ring
 //   model_exception     nothing throws out of the simulator: every input gets an errno
 #pragma once
@@ -37,6 +41,11 @@
 #include "traces/trace.h"
 
 namespace uringsim::fuzz {
+
+// Registration tags (IORING_REGISTER_BUFFERS2 / BUFFERS_UPDATE) the generator writes
+// are kTagBase + n, n counting from 1 within a sequence: no SQE user_data comes near.
+inline constexpr uint64_t kTagBase = 0x7a6700000000ull;
+inline constexpr uint64_t kTagMask = 0xffffffff00000000ull;
 
 // One ring as the model had it after a call.
 struct RingSnapshot {

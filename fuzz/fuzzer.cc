@@ -78,6 +78,7 @@ FuzzReport run_campaign(const FuzzOptions& o) {
   rep.digest = 0xcbf29ce484222325ull;
   const Profile* profile = nullptr;
   GeneratorOptions gen;
+  gen.keep_in_regions = o.differential;  // Linux's replay has no guard gaps between regions
   if (!o.profile.empty()) {
     profile = find_profile(o.profile);
     if (profile == nullptr) {

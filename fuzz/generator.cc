@@ -1,9 +1,13 @@
 #include "fuzz/generator.h"
 
+#include <cstddef>
 #include <cstring>
+#include <algorithm>
 #include <functional>
+#include <string>
 #include <vector>
 
+#include "fuzz/execute.h"
 #include "fuzz/rng.h"
 
 namespace uringsim::fuzz {
@@ -42,6 +46,11 @@ constexpr uint64_t kBufSize = 64 * 1024;
 constexpr int kFileFd = 5;
 constexpr int kFileFd2 = 6;
 constexpr int kFirstRingName = 100;
+// "meta": where the generator writes the structures a register call points at
+// (io_uring_rsrc_register and its iovec and tag arrays, io_uring_rsrc_update2), a
+// fresh slice per call so earlier calls' bytes are not reused by accident.
+constexpr uint64_t kMetaSize = 16 * 1024;
+constexpr uint64_t kMetaSlice = 1024;
 
 uint32_t roundup_pow2(uint32_t v) {
   uint32_t p = 1;
@@ -68,6 +77,14 @@ class Builder {
         t.header.caller.memlock = c_.pick<uint64_t>({0, 4096, 64 * 1024, 256 * 1024, 8 << 20});
         break;
     }
+    // "meta" is declared first: on Linux (--differential) regions are mapped top-down
+    // without guard gaps, so the region mapped first lies right above "buf", where
+    // hostile ranges crossing buf's end land; there they hit only meta's scratch bytes,
+    // never the replayer's own heap.
+    traces::RegionDecl meta;
+    meta.id = "meta";
+    meta.size = kMetaSize;
+    t.regions.push_back(meta);
     traces::RegionDecl buf;
     buf.id = "buf";
     buf.size = kBufSize;
@@ -147,7 +164,28 @@ class Builder {
     return rings_[c_.below(rings_.size())].fd;
   }
 
+  // Regions' sizes by id, for keep_in_regions.
+  uint64_t region_size(const std::string& id) const {
+    if (id == "buf") return kBufSize;
+    if (id == "shm") return 16 * 1024;
+    if (id == "big") return o_.big_region;
+    if (id == "meta") return kMetaSize;
+    return 0;
+  }
+
+  // With keep_in_regions, an address whose region leaves room for the largest transfer
+  // a generated SQE can make (the 8 KiB test file read into it) and a length that ends
+  // inside the region.
   Address some_address(uint64_t* len) {
+    Address a = any_address(len);
+    if (!o_.keep_in_regions || a.absolute()) return a;
+    const uint64_t size = region_size(a.region);
+    a.value = std::min(a.value, size > 8192 ? size - 8192 : 0);
+    *len = std::min(*len, size - a.value);
+    return a;
+  }
+
+  Address any_address(uint64_t* len) {
     switch (c_.below(10)) {
       case 0:
         *len = c_.pick<uint64_t>({0, 1, 4096});
@@ -170,11 +208,12 @@ class Builder {
   void do_register(traces::Trace& t) {
     traces::RegisterEvent r;
     r.fd = some_fd();
-    switch (c_.below(11)) {
+    switch (c_.below(17)) {
       case 0:
       case 1:
       case 2: {
         r.opcode = IORING_REGISTER_BUFFERS;
+        buffer_rings_.push_back(r.fd);
         r.payload.kind = Payload::Kind::kIovecs;
         const int n = 1 + static_cast<int>(c_.below(4));
         for (int i = 0; i < n; ++i) {
@@ -187,6 +226,7 @@ class Builder {
       }
       case 3:
         r.opcode = IORING_UNREGISTER_BUFFERS;
+        r.fd = some_buffer_ring();  // releasing a tagged table posts its tags
         break;
       case 4:
       case 5: {
@@ -227,6 +267,18 @@ class Builder {
         r.opcode = IORING_REGISTER_ENABLE_RINGS;
         disabled_[r.fd] = false;
         break;
+      case 10:
+      case 11:
+        buffers2(t, r);
+        break;
+      case 12:
+      case 13:
+        buffers_update(t, r);
+        break;
+      case 14:
+      case 15:
+        clone_buffers(r);
+        break;
       default: {
         r.opcode = static_cast<uint32_t>(c_.below(40));  // anything, NULL argument
         r.nr_args = static_cast<uint32_t>(c_.below(3));
@@ -235,6 +287,130 @@ class Builder {
       }
     }
     t.events.push_back(Event{0, std::move(r), {}, {}});
+  }
+
+  // --- tagged buffer tables and clones (IORING_REGISTER_BUFFERS2, BUFFERS_UPDATE,
+  // CLONE_BUFFERS): valid, edge and hostile arguments ---
+
+  // The next free slice of "meta".
+  uint64_t meta_slice() {
+    const uint64_t at = meta_next_;
+    meta_next_ = (meta_next_ + kMetaSlice) % kMetaSize;
+    return at;
+  }
+  static void put_bytes(traces::Trace& t, uint64_t offset, const void* p, size_t n) {
+    traces::MemoryEvent m;
+    m.region = "meta";
+    m.offset = offset;
+    m.bytes.assign(static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+    t.events.push_back(Event{0, std::move(m), {}, {}});
+  }
+  // Writes the address `a` (relocated by the replayer) as a u64 at meta+offset.
+  static void put_address(traces::Trace& t, uint64_t offset, const Address& a) {
+    traces::MemoryEvent m;
+    m.region = "meta";
+    m.offset = offset;
+    m.address = a;
+    t.events.push_back(Event{0, std::move(m), {}, {}});
+  }
+  // A registration tag: a namespace of its own (kTagBase, fuzz/execute.h), each value
+  // used once, so the checker can account every tag CQE; 0 means "no tag".
+  uint64_t some_tag() { return c_.chance(1, 4) ? 0 : kTagBase + ++tags_; }
+
+  // Writes `n` iovecs (sometimes sparse: base 0, len 0) at meta+at and `n` tags at
+  // meta+tags_at.
+  void iovecs_and_tags(traces::Trace& t, uint64_t at, uint64_t tags_at, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t len = 4096;
+      Address a{"buf", c_.below(16) * 4096};  // mostly a clean page, so tables get registered
+      if (c_.chance(1, 4)) a = some_address(&len);
+      const bool empty = c_.chance(1, 5);
+      if (empty) {
+        a = Address{"", 0};  // an empty slot
+        len = 0;
+      }
+      put_address(t, at + 16 * i, a);
+      put_bytes(t, at + 16 * i + 8, &len, 8);
+      // A tag on an empty slot is -EINVAL: mostly none there.
+      const uint64_t tag = empty && c_.chance(4, 5) ? 0 : some_tag();
+      put_bytes(t, tags_at + 8 * i, &tag, 8);
+    }
+  }
+
+  // A ring the sequence registered buffers on (updates and clones mostly aim there,
+  // so they get past "no buffers"), else any.
+  int some_buffer_ring() {
+    if (buffer_rings_.empty() || c_.chance(1, 4)) return some_fd();
+    return buffer_rings_[c_.below(buffer_rings_.size())];
+  }
+
+  void buffers2(traces::Trace& t, traces::RegisterEvent& r) {
+    r.opcode = IORING_REGISTER_BUFFERS2;
+    buffer_rings_.push_back(r.fd);
+    const uint64_t base = meta_slice();
+    const uint32_t n = c_.pick<uint32_t>({1, 2, 3, 4, 0, 5});
+    iovecs_and_tags(t, base + 64, base + 64 + 16 * 8, std::min<uint32_t>(n, 8));
+    io_uring_rsrc_register reg{};
+    reg.nr = c_.chance(1, 12) ? c_.pick<uint32_t>({16385, 1u << 31, 0xffffffffu}) : n;
+    if (c_.chance(1, 5)) reg.flags = IORING_RSRC_REGISTER_SPARSE;
+    if (c_.chance(1, 25)) reg.flags |= 1u << c_.below(32);  // garbage flags
+    if (c_.chance(1, 25)) reg.resv2 = 1;
+    put_bytes(t, base, &reg, sizeof reg);
+    // data and tags: the arrays, NULL, or a wild pointer.
+    Address data = c_.chance(1, 15) ? Address{"", c_.pick<uint64_t>({0, 0xdead0000})} : Address{"meta", base + 64};
+    // A sparse table wants no data (Linux: -EINVAL with one); mostly give it none.
+    if ((reg.flags & IORING_RSRC_REGISTER_SPARSE) && c_.chance(2, 3)) data = Address{"", 0};
+    const Address tags = c_.chance(1, 6) ? Address{"", c_.pick<uint64_t>({0, 0, 0xdead0000})}
+                                          : Address{"meta", base + 64 + 16 * 8};
+    put_address(t, base + offsetof(io_uring_rsrc_register, data), data);
+    put_address(t, base + offsetof(io_uring_rsrc_register, tags), tags);
+    r.arg = Address{"meta", base};
+    r.nr_args = c_.chance(1, 15) ? c_.pick<uint32_t>({0, 16, 33}) : sizeof reg;
+  }
+
+  void buffers_update(traces::Trace& t, traces::RegisterEvent& r) {
+    r.opcode = IORING_REGISTER_BUFFERS_UPDATE;
+    r.fd = some_buffer_ring();
+    const uint64_t base = meta_slice();
+    const uint32_t n = c_.pick<uint32_t>({1, 1, 2, 3, 0});
+    iovecs_and_tags(t, base + 64, base + 64 + 16 * 8, n);
+    io_uring_rsrc_update2 up{};
+    up.offset = c_.chance(1, 8) ? c_.pick<uint32_t>({7, 1000, 0xffffffffu}) : static_cast<uint32_t>(c_.below(4));
+    up.nr = n;
+    if (c_.chance(1, 25)) up.resv = 1;
+    if (c_.chance(1, 25)) up.resv2 = 1;
+    put_bytes(t, base, &up, sizeof up);
+    const Address data = c_.chance(1, 15) ? Address{"", 0xdead0000} : Address{"meta", base + 64};
+    const Address tags = c_.chance(1, 5) ? Address{"", 0} : Address{"meta", base + 64 + 16 * 8};
+    put_address(t, base + offsetof(io_uring_rsrc_update2, data), data);
+    put_address(t, base + offsetof(io_uring_rsrc_update2, tags), tags);
+    r.arg = Address{"meta", base};
+    r.nr_args = c_.chance(1, 15) ? c_.pick<uint32_t>({0, 24, 64}) : sizeof up;
+  }
+
+  void clone_buffers(traces::RegisterEvent& r) {
+    r.opcode = IORING_REGISTER_CLONE_BUFFERS;
+    io_uring_clone_buffers cl{};
+    // The source: another ring (the usual case), this ring, a closed or bogus fd.
+    cl.src_fd = static_cast<uint32_t>(some_buffer_ring());
+    if (c_.chance(3, 4)) {
+      for (const RingName& other : rings_) r.fd = other.fd != static_cast<int>(cl.src_fd) ? other.fd : r.fd;
+    }
+    if (c_.chance(1, 3)) cl.flags |= IORING_REGISTER_DST_REPLACE;
+    if (c_.chance(1, 30)) cl.flags |= IORING_REGISTER_SRC_REGISTERED;  // no registered ring fds: -EBADF
+    if (c_.chance(1, 30)) cl.flags |= 1u << (2 + c_.below(30));         // garbage flags
+    if (c_.chance(1, 2)) {
+      cl.src_off = static_cast<uint32_t>(c_.below(3));
+      cl.dst_off = static_cast<uint32_t>(c_.below(3));
+      cl.nr = static_cast<uint32_t>(c_.below(4));
+    }
+    if (c_.chance(1, 15)) cl.nr = c_.pick<uint32_t>({16384, 16385, 0xffffffffu});
+    if (c_.chance(1, 15)) cl.dst_off = c_.pick<uint32_t>({16384, 0xfffffff0u});
+    if (c_.chance(1, 25)) cl.pad[c_.below(3)] = 1;
+    r.payload.kind = Payload::Kind::kClone;
+    r.payload.bytes.resize(sizeof cl);
+    std::memcpy(r.payload.bytes.data(), &cl, sizeof cl);
+    r.nr_args = c_.chance(1, 20) ? 2 : 1;
   }
 
   void enter(traces::Trace& t) {
@@ -351,6 +527,9 @@ class Builder {
   const GeneratorOptions& o_;
   std::vector<RingName> rings_;
   std::map<int, bool> disabled_;
+  std::vector<int> buffer_rings_;  // fds buffer registrations were aimed at
+  uint64_t meta_next_ = 0;
+  uint64_t tags_ = 0;
   int next_name_ = 0;
   uint64_t user_data_ = 0;
 };

@@ -1,6 +1,6 @@
 // Rng: the fuzzer's one source of randomness (splitmix64). Seeded, portable, and the
 // same on every machine, so a seed names a sequence forever. kernel_model never sees
-// it: randomness lives only here.
+// it (the model's only randomness is its own seeded ChaosPolicy, off unless asked).
 #pragma once
 
 #include <cstdint>

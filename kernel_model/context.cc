@@ -8,6 +8,8 @@
 
 #include "kernel_model/kbuf.h"
 #include "kernel_model/kernel.h"
+#include "kernel_model/net.h"
+#include "kernel_model/mem_region.h"
 #include "kernel_model/opdef.h"
 #include "kernel_model/timeout.h"
 
@@ -63,6 +65,7 @@ void Context::teardown() {
   buffers_.destroy();
   fixed_files_.destroy();
   provided_buffers_->clear();
+  release_mem_region(*this);  // IORING_REGISTER_MEM_REGION's memlock charge
 }
 
 // --- the request pool ----------------------------------------------------------------
@@ -134,7 +137,21 @@ EnterResult Context::enter(const Caller& caller, uint32_t to_submit, uint32_t mi
   EnterResult r;
   const int32_t tid = caller.creds.tid != 0 ? caller.creds.tid : caller.creds.pid;
   const bool defer = setup_flags() & IORING_SETUP_DEFER_TASKRUN;
-  if (to_submit > 0) {
+  if (setup_flags() & IORING_SETUP_SQPOLL) {
+    // The SQ thread submits: enter flushes the overflow backlog, checks the thread is
+    // alive, wakes it (SQ_WAKEUP), waits for SQ space (SQ_WAIT) and returns to_submit
+    // as passed, whether or not anything is queued.
+    if (ring_.has_overflow()) {
+      ring_.flush_overflow();
+      commit_cqring(false);
+    }
+    if (Check c = kernel_.sqpoll_enter(*this, flags)) {
+      r.ret = -c->err;
+      set_fault(std::move(*c));
+      return r;
+    }
+    r.ret = to_submit;
+  } else if (to_submit > 0) {
     if (submitter_tid_ != 0 && submitter_tid_ != tid) {
       Fault f = make_fault(EEXIST, "io_uring_enter: SINGLE_ISSUER ring submitted to by task %d; its submitter is task %d",
                            tid, submitter_tid_);
@@ -166,7 +183,20 @@ EnterResult Context::enter(const Caller& caller, uint32_t to_submit, uint32_t mi
   if (flags & IORING_ENTER_EXT_ARG) {
     io_uring_getevents_arg ext{};
     Check bad;
-    if (argsz != sizeof ext) {
+    if (flags & IORING_ENTER_EXT_ARG_REG) {
+      // [reg-wait] arg is an offset into the registered wait region (mem_region.cc).
+      io_uring_reg_wait w{};
+      bad = read_reg_wait(*this, arg, argsz, &w);
+      if (!bad) {
+        ext.sigmask = w.sigmask;
+        ext.sigmask_sz = w.sigmask_sz;
+        ext.min_wait_usec = w.min_wait_usec;
+        if (w.flags & IORING_REG_WAIT_TS) {
+          const uint64_t ns = static_cast<uint64_t>(w.ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(w.ts.tv_nsec);
+          r.deadline_ns = (flags & IORING_ENTER_ABS_TIMER) ? ns : now_ns() + ns;
+        }
+      }
+    } else if (argsz != sizeof ext) {
       bad = make_fault(EINVAL, "io_uring_enter: EXT_ARG argsz %llu, Linux wants sizeof(io_uring_getevents_arg) = 24",
                        (unsigned long long)argsz);
     } else if (!memory().read(arg, &ext, sizeof ext)) {
@@ -292,6 +322,11 @@ int64_t Context::submit_sqes(uint32_t to_submit) {
     ring_.set_sq_flag(IORING_SQ_TASKRUN);
   ring_.sq_publish_head();
   return wanted - left;
+}
+
+int64_t Context::sq_thread_submit(const Caller& caller, uint32_t to_submit) {
+  CallerScope scope(*this, caller);
+  return submit_sqes(to_submit);
 }
 
 int Context::init_request(Request& req) {
@@ -462,6 +497,27 @@ void Context::issue_request(int32_t index) {
       }
     }
   }
+  // --- chaos (kernel_model/chaos.h): an injected failure instead of the issue, a
+  // shortened transfer, added model time; then maybe a completion held back until the
+  // rest of the batch has posted (never for a request something is ordered after).
+  ChaosPolicy& chaos = kernel_.chaos();
+  if (chaos.enabled()) {
+    uint64_t latency_ns = 0;
+    std::optional<Fault> injected = chaos.before_issue(req, req.file.get(), &latency_ns);
+    if (latency_ns != 0) kernel_.clock().charge(latency_ns);
+    if (injected) {
+      after_issue(index, req.fail(std::move(*injected)));
+      return;
+    }
+    const int32_t res = def.issue(*this, req);
+    const bool independent = !(req.flags & kLinkFlags) && req.link_timeout < 0 && !req.drain && !drain_active_;
+    if (req.park == Request::Park::kNone && !req.complete_in_task_work && chaos.defer_completion(req, independent)) {
+      req.complete_in_task_work = true;
+    }
+    after_issue(index, res);
+    return;
+  }
+  // --- end chaos ---
   // IOSQE_BUFFER_SELECT: each op picks its buffer inside issue (kbuf_select), as Linux
   // does, so a poll retry can pick again after giving an unused buffer back.
   after_issue(index, def.issue(*this, req));
@@ -506,7 +562,21 @@ void Context::retry_ready_polls() {
 void Context::finish(int32_t index) {
   Request& req = request(index);
   // IOSQE_CQE_SKIP_SUCCESS hides only successes: a failure always posts.
-  if (!req.skip_cqe || req.failed) post_request_cqe(req);
+  if (req.net.zc_notif) {
+    // A zero-copy send whose notification exists but whose issue never posted the
+    // pair (bad fd, prep error after the notification, link cancellation): Linux's
+    // io_sendrecv_fail adds F_MORE to the result -- not for a link's victims, whose
+    // io_fail_links completion skips it -- and io_send_zc_cleanup flushes the
+    // notification, posted even when a silenced link cancellation skips the result.
+    const uint32_t flags = req.cqe_flags;
+    if (!(req.net.flags & kNetFailedByLink)) req.cqe_flags = flags | IORING_CQE_F_MORE;
+    if (!req.skip_cqe || req.failed) post_request_cqe(req);
+    req.cqe_flags = flags;
+    req.net.zc_notif = false;
+    post_aux_cqe(req.user_data, 0, IORING_CQE_F_NOTIF);
+  } else if (!req.skip_cqe || req.failed) {
+    post_request_cqe(req);
+  }
 
   int32_t next = req.link_next;
   if (req.link_timeout >= 0) {
@@ -547,6 +617,9 @@ void Context::finish(int32_t index) {
     }
     link.skip_cqe = silent;
     if (silent) link.failed = false;  // a silenced cancellation is skipped like a success
+    // A zero-copy send failed by its link gets no F_MORE (io_fail_links does not run
+    // the op's fail hook) but its notification still follows (see the top of finish).
+    if (link.net.zc_notif) link.net.flags |= kNetFailedByLink;
     const int32_t after = link.link_next;
     link.link_next = -1;
     task_work_.push_back(Work{i, false});

@@ -15,6 +15,7 @@
 #include "kernel_model/accounting.h"
 #include "kernel_model/eventfd.h"
 #include "kernel_model/fault.h"
+#include "kernel_model/mem_region.h"
 #include "kernel_model/files.h"
 #include "kernel_model/profile.h"
 #include "kernel_model/request.h"
@@ -27,6 +28,7 @@ namespace uringsim {
 
 class Kernel;
 class Observer;
+struct SqThread;
 class ProvidedBuffers;
 
 // Who is calling, and through what the model reaches their world.
@@ -74,6 +76,8 @@ class Context {
   bool charges_memlock() const { return !creator_.cap_ipc_lock; }
   // Ring pages charged at setup (returned at teardown).
   uint64_t ring_acct_pages = 0;
+  // IORING_REGISTER_MEM_REGION's region and its wait-argument slots (mem_region.h).
+  ParamRegion param_region;
 
   // The caller of the syscall in progress. Valid only during enter/register.
   const Caller& caller() const { return *caller_; }
@@ -185,6 +189,26 @@ class Context {
   // Why the last syscall-level rejection happened (for explain mode).
   void set_fault(Fault f) { last_fault_ = std::move(f); }
   const Fault& last_fault() const { return last_fault_; }
+  // A syscall-level rejection (register opcodes, enter arguments): records why and
+  // returns -errno, the value the syscall returns.
+  int64_t reject(Fault f) {
+    const int64_t ret = -f.err;
+    set_fault(std::move(f));
+    return ret;
+  }
+
+  // --- IORING_SETUP_SQPOLL (sqpoll.h) ---
+  // The SQ thread that submits for this ring; null without SQPOLL.
+  SqThread* sq_thread() const { return sq_thread_; }
+  // params.sq_thread_idle of this ring (ns; 0 asked for the default, one second).
+  uint64_t sq_thread_idle_ns() const { return sq_thread_idle_ns_; }
+  void set_sq_thread(SqThread* thread, uint64_t idle_ns) {
+    sq_thread_ = thread;
+    sq_thread_idle_ns_ = idle_ns;
+  }
+  // The SQ thread's __io_sq_thread for this ring: submits up to `to_submit` SQEs as
+  // `caller` (the creator's process and credentials). Returns the number submitted.
+  int64_t sq_thread_submit(const Caller& caller, uint32_t to_submit);
 
   // Invoke on teardown before destruction: drops tables (tag CQEs), returns charges.
   void teardown();
@@ -192,13 +216,17 @@ class Context {
   // Binds the syscall's caller to the context for the duration of one call.
   class CallerScope {
    public:
-    CallerScope(Context& ctx, const Caller& caller) : ctx_(ctx) { ctx_.caller_ = &caller; }
-    ~CallerScope() { ctx_.caller_ = nullptr; }
+    // Nests: an SQ thread running inside an enter's SQ_WAIT restores the enter's caller.
+    CallerScope(Context& ctx, const Caller& caller) : ctx_(ctx), outer_(ctx.caller_) {
+      ctx_.caller_ = &caller;
+    }
+    ~CallerScope() { ctx_.caller_ = outer_; }
     CallerScope(const CallerScope&) = delete;
     CallerScope& operator=(const CallerScope&) = delete;
 
    private:
     Context& ctx_;
+    const Caller* outer_;
   };
 
  private:
@@ -248,6 +276,8 @@ class Context {
   bool restricted_ = false;
   Restrictions restrictions_;
   IoEventfd eventfd_;
+  SqThread* sq_thread_ = nullptr;
+  uint64_t sq_thread_idle_ns_ = 0;
 
   // Every request lives in this pool (stable addresses) from init to completion;
   // slots are reused, so steady-state submission allocates nothing.

@@ -10,12 +10,6 @@ namespace uringsim {
 
 namespace {
 
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 // The CQ flags word the application writes (cq_off.flags).
 uint32_t cq_flags(const Context& ctx) {
   const Ring& ring = ctx.ring();
@@ -51,20 +45,20 @@ void Context::commit_cqring(bool from_iowq) {
 int64_t register_eventfd(Context& ctx, uint64_t arg, uint32_t nr_args, bool async) {
   const char* name = async ? "REGISTER_EVENTFD_ASYNC" : "REGISTER_EVENTFD";
   if (nr_args != 1) {
-    return fail(ctx, make_fault(EINVAL, "%s: nr_args is %u; it must be 1 (one s32 fd) -> EINVAL", name, nr_args));
+    return ctx.reject(make_fault(EINVAL, "%s: nr_args is %u; it must be 1 (one s32 fd) -> EINVAL", name, nr_args));
   }
   if (ctx.eventfd().registered()) {
-    return fail(ctx, make_fault(EBUSY, "%s: this ring already has an eventfd; unregister it first -> EBUSY", name));
+    return ctx.reject(make_fault(EBUSY, "%s: this ring already has an eventfd; unregister it first -> EBUSY", name));
   }
   int32_t fd;
   if (!ctx.memory().read(arg, &fd, sizeof fd)) {
-    return fail(ctx, make_fault(EFAULT, "%s: cannot read the fd at 0x%llx -> EFAULT", name,
+    return ctx.reject(make_fault(EFAULT, "%s: cannot read the fd at 0x%llx -> EFAULT", name,
                                 (unsigned long long)arg));
   }
   std::shared_ptr<File> file = ctx.files().get(fd);
-  if (!file) return fail(ctx, make_fault(EBADF, "%s: fd %d is not open -> EBADF", name, fd));
+  if (!file) return ctx.reject(make_fault(EBADF, "%s: fd %d is not open -> EBADF", name, fd));
   if (file->kind() != FileKind::kEventfd) {
-    return fail(ctx, make_fault(EINVAL, "%s: fd %d is not an eventfd (eventfd_ctx_fileget refuses it) -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "%s: fd %d is not an eventfd (eventfd_ctx_fileget refuses it) -> EINVAL",
                                 name, fd));
   }
   // Linux remembers the CQ tail now: CQEs posted before registration never signal.
@@ -74,11 +68,11 @@ int64_t register_eventfd(Context& ctx, uint64_t arg, uint32_t nr_args, bool asyn
 
 int64_t unregister_eventfd(Context& ctx, uint64_t arg, uint32_t nr_args) {
   if (arg != 0 || nr_args != 0) {
-    return fail(ctx, make_fault(EINVAL, "UNREGISTER_EVENTFD: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "UNREGISTER_EVENTFD: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
                                 (unsigned long long)arg, nr_args));
   }
   if (!ctx.eventfd().registered()) {
-    return fail(ctx, make_fault(ENXIO, "UNREGISTER_EVENTFD: this ring has no eventfd registered -> ENXIO"));
+    return ctx.reject(make_fault(ENXIO, "UNREGISTER_EVENTFD: this ring has no eventfd registered -> ENXIO"));
   }
   ctx.eventfd().clear();
   return 0;

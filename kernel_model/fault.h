@@ -27,6 +27,10 @@ std::string strprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2))
 // Builds a Fault; reason formatted printf-style.
 Fault make_fault(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// A uint64_t for a %llu in make_fault/strprintf (uint64_t is unsigned long here, which
+// -Wformat does not accept for %llu).
+inline unsigned long long ull(uint64_t v) { return v; }
+
 // "EFAULT" for EFAULT; nullptr for numbers this table does not name.
 const char* errno_name(int err);
 

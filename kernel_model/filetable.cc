@@ -15,14 +15,6 @@ namespace {
 constexpr uint32_t kSparseFilesSince = 5005;   // REGISTER_FILES accepts -1 slots
 constexpr uint32_t kNullArgCheckSince = 6013;  // register.c: arg NULL -> EFAULT up front [?]
 
-unsigned long long ull(uint64_t v) { return v; }
-
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 // io_file_bitmap_set: a file goes into slot i; the next allocation searches after it.
 void slot_set(FileTable& t, uint32_t i, std::shared_ptr<File> file, uint64_t tag) {
   t.slots()[i] = std::move(file);
@@ -55,12 +47,12 @@ int64_t files_register(Context& ctx, const char* name, uint64_t fds, uint32_t nr
                        bool null_fds_sparse) {
   const Profile& p = ctx.profile();
   if (ctx.fixed_files().exists()) {
-    return fail(ctx, make_fault(EBUSY, "%s: this ring already has a file table (%u slots); unregister it first -> EBUSY",
+    return ctx.reject(make_fault(EBUSY, "%s: this ring already has a file table (%u slots); unregister it first -> EBUSY",
                                 name, ctx.fixed_files().size()));
   }
-  if (nr == 0) return fail(ctx, make_fault(EINVAL, "%s: nr is 0 -> EINVAL", name));
+  if (nr == 0) return ctx.reject(make_fault(EINVAL, "%s: nr is 0 -> EINVAL", name));
   if (nr > p.max_reg_files) {
-    return fail(ctx, make_fault(EMFILE, "%s: %u files is more than the %u fixed files Linux %s allows -> EMFILE", name,
+    return ctx.reject(make_fault(EMFILE, "%s: %u files is more than the %u fixed files Linux %s allows -> EMFILE", name,
                                 nr, p.max_reg_files, p.name.data()));
   }
   // (6.18 also refuses nr > RLIMIT_NOFILE with EMFILE; the model's credentials carry no
@@ -71,24 +63,24 @@ int64_t files_register(Context& ctx, const char* name, uint64_t fds, uint32_t nr
   for (uint32_t i = 0; i < nr; ++i) {
     uint64_t tag = 0;
     if (tags != 0 && !ctx.memory().read(tags + uint64_t{i} * 8, &tag, sizeof tag)) {
-      return fail(ctx, make_fault(EFAULT, "%s: cannot read tag %u (tags array at 0x%llx) -> EFAULT", name, i, ull(tags)));
+      return ctx.reject(make_fault(EFAULT, "%s: cannot read tag %u (tags array at 0x%llx) -> EFAULT", name, i, ull(tags)));
     }
     const bool no_fds = fds == 0 && null_fds_sparse;
     int32_t fd = -1;
     if (!no_fds && !ctx.memory().read(fds + uint64_t{i} * 4, &fd, sizeof fd)) {
-      return fail(ctx, make_fault(EFAULT, "%s: cannot read fd %u (fd array at 0x%llx) -> EFAULT", name, i, ull(fds)));
+      return ctx.reject(make_fault(EFAULT, "%s: cannot read fd %u (fd array at 0x%llx) -> EFAULT", name, i, ull(fds)));
     }
     if (no_fds || (fd == -1 && sparse)) {  // an empty slot
       if (tag != 0) {
-        return fail(ctx, make_fault(EINVAL, "%s: slot %u is empty but has tag 0x%llx; only files can be tagged -> EINVAL",
+        return ctx.reject(make_fault(EINVAL, "%s: slot %u is empty but has tag 0x%llx; only files can be tagged -> EINVAL",
                                     name, i, ull(tag)));
       }
       continue;
     }
     std::shared_ptr<File> file = ctx.files().get(fd);
-    if (!file) return fail(ctx, make_fault(EBADF, "%s: entry %u: fd %d is not open -> EBADF", name, i, fd));
+    if (!file) return ctx.reject(make_fault(EBADF, "%s: entry %u: fd %d is not open -> EBADF", name, i, fd));
     if (file->kind() == FileKind::kRing) {
-      return fail(ctx, make_fault(EBADF, "%s: entry %u: fd %d is an io_uring ring; rings cannot be registered files -> EBADF",
+      return ctx.reject(make_fault(EBADF, "%s: entry %u: fd %d is an io_uring ring; rings cannot be registered files -> EBADF",
                                   name, i, fd));
     }
     files[i] = std::move(file);
@@ -251,7 +243,7 @@ int32_t file_alloc_slot(Context& ctx) {
 
 int64_t register_files(Context& ctx, uint64_t arg, uint32_t nr) {
   if (arg == 0 && profile_version(ctx.profile()) >= kNullArgCheckSince) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_FILES: arg is NULL; it must point to %u s32 fds -> EFAULT", nr));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_FILES: arg is NULL; it must point to %u s32 fds -> EFAULT", nr));
   }
   // Before 5.5 there were no empty slots: -1 is a bad fd there.
   return files_register(ctx, "REGISTER_FILES", arg, nr, 0, /*null_fds_sparse=*/false);
@@ -260,7 +252,7 @@ int64_t register_files(Context& ctx, uint64_t arg, uint32_t nr) {
 int64_t unregister_files(Context& ctx) {
   FileTable& t = ctx.fixed_files();
   if (!t.exists()) {
-    return fail(ctx, make_fault(ENXIO, "UNREGISTER_FILES: this ring has no registered files -> ENXIO"));
+    return ctx.reject(make_fault(ENXIO, "UNREGISTER_FILES: this ring has no registered files -> ENXIO"));
   }
   // io_rsrc_data_free drops the slots from the last one down: tag CQEs come out in
   // descending slot order.
@@ -273,35 +265,35 @@ int64_t unregister_files(Context& ctx) {
 int64_t register_files2(Context& ctx, uint64_t arg, uint32_t size) {
   io_uring_rsrc_register rr;
   if (size != sizeof rr) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES2: nr_args is %u; it must be sizeof(io_uring_rsrc_register) = %zu -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES2: nr_args is %u; it must be sizeof(io_uring_rsrc_register) = %zu -> EINVAL",
                                 size, sizeof rr));
   }
   if (!ctx.memory().read(arg, &rr, sizeof rr)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_FILES2: cannot read io_uring_rsrc_register at 0x%llx -> EFAULT", ull(arg)));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_FILES2: cannot read io_uring_rsrc_register at 0x%llx -> EFAULT", ull(arg)));
   }
   if (rr.nr == 0 || rr.resv2 != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES2: nr is %u and resv2 0x%llx; nr must be > 0 and resv2 0 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES2: nr is %u and resv2 0x%llx; nr must be > 0 and resv2 0 -> EINVAL",
                                 rr.nr, ull(rr.resv2)));
   }
   if (rr.flags & ~IORING_RSRC_REGISTER_SPARSE) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES2: flags 0x%x has bits other than IORING_RSRC_REGISTER_SPARSE -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES2: flags 0x%x has bits other than IORING_RSRC_REGISTER_SPARSE -> EINVAL",
                                 rr.flags));
   }
   if ((rr.flags & IORING_RSRC_REGISTER_SPARSE) && rr.data != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES2: IORING_RSRC_REGISTER_SPARSE with data 0x%llx; a sparse table takes no fds -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES2: IORING_RSRC_REGISTER_SPARSE with data 0x%llx; a sparse table takes no fds -> EINVAL",
                                 ull(rr.data)));
   }
   return files_register(ctx, "REGISTER_FILES2", rr.data, rr.nr, rr.tags, /*null_fds_sparse=*/true);
 }
 
 int64_t register_files_update(Context& ctx, uint64_t arg, uint32_t nr) {
-  if (nr == 0) return fail(ctx, make_fault(EINVAL, "REGISTER_FILES_UPDATE: nr_args is 0 -> EINVAL"));
+  if (nr == 0) return ctx.reject(make_fault(EINVAL, "REGISTER_FILES_UPDATE: nr_args is 0 -> EINVAL"));
   io_uring_rsrc_update up;
   if (!ctx.memory().read(arg, &up, sizeof up)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_FILES_UPDATE: cannot read io_uring_rsrc_update at 0x%llx -> EFAULT", ull(arg)));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_FILES_UPDATE: cannot read io_uring_rsrc_update at 0x%llx -> EFAULT", ull(arg)));
   }
   if (up.resv != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES_UPDATE: resv is 0x%x; it must be 0 -> EINVAL", up.resv));
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES_UPDATE: resv is 0x%x; it must be 0 -> EINVAL", up.resv));
   }
   return files_update_call(ctx, "REGISTER_FILES_UPDATE", up.offset, up.data, 0, nr);
 }
@@ -309,14 +301,14 @@ int64_t register_files_update(Context& ctx, uint64_t arg, uint32_t nr) {
 int64_t register_files_update2(Context& ctx, uint64_t arg, uint32_t size) {
   io_uring_rsrc_update2 up;
   if (size != sizeof up) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES_UPDATE2: nr_args is %u; it must be sizeof(io_uring_rsrc_update2) = %zu -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES_UPDATE2: nr_args is %u; it must be sizeof(io_uring_rsrc_update2) = %zu -> EINVAL",
                                 size, sizeof up));
   }
   if (!ctx.memory().read(arg, &up, sizeof up)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_FILES_UPDATE2: cannot read io_uring_rsrc_update2 at 0x%llx -> EFAULT", ull(arg)));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_FILES_UPDATE2: cannot read io_uring_rsrc_update2 at 0x%llx -> EFAULT", ull(arg)));
   }
   if (up.nr == 0 || up.resv != 0 || up.resv2 != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILES_UPDATE2: nr %u, resv 0x%x, resv2 0x%x; nr must be > 0 and the "
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILES_UPDATE2: nr %u, resv 0x%x, resv2 0x%x; nr must be > 0 and the "
                                 "reserved words 0 -> EINVAL", up.nr, up.resv, up.resv2));
   }
   return files_update_call(ctx, "REGISTER_FILES_UPDATE2", up.offset, up.data, up.tags, up.nr);
@@ -324,20 +316,20 @@ int64_t register_files_update2(Context& ctx, uint64_t arg, uint32_t size) {
 
 int64_t register_file_alloc_range(Context& ctx, uint64_t arg, uint32_t nr) {
   if (arg == 0 || nr != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILE_ALLOC_RANGE: arg is %s and nr_args %u; it takes a range and nr_args 0 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILE_ALLOC_RANGE: arg is %s and nr_args %u; it takes a range and nr_args 0 -> EINVAL",
                                 arg == 0 ? "NULL" : "set", nr));
   }
   io_uring_file_index_range range;
   if (!ctx.memory().read(arg, &range, sizeof range)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_FILE_ALLOC_RANGE: cannot read the range at 0x%llx -> EFAULT", ull(arg)));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_FILE_ALLOC_RANGE: cannot read the range at 0x%llx -> EFAULT", ull(arg)));
   }
   const uint32_t end = range.off + range.len;
   if (end < range.off) {
-    return fail(ctx, make_fault(EOVERFLOW, "REGISTER_FILE_ALLOC_RANGE: off %u + len %u overflows -> EOVERFLOW", range.off,
+    return ctx.reject(make_fault(EOVERFLOW, "REGISTER_FILE_ALLOC_RANGE: off %u + len %u overflows -> EOVERFLOW", range.off,
                                 range.len));
   }
   if (range.resv != 0 || end > ctx.fixed_files().size()) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_FILE_ALLOC_RANGE: [%u, %u) with resv 0x%llx; the range must lie inside "
+    return ctx.reject(make_fault(EINVAL, "REGISTER_FILE_ALLOC_RANGE: [%u, %u) with resv 0x%llx; the range must lie inside "
                                 "the %u-slot file table and resv be 0 -> EINVAL",
                                 range.off, end, ull(range.resv), ctx.fixed_files().size()));
   }

@@ -9,6 +9,7 @@
 
 #include "kernel_model/accounting.h"
 #include "kernel_model/context.h"
+#include "kernel_model/kernel.h"
 #include "kernel_model/opdef.h"
 
 namespace uringsim {
@@ -21,14 +22,6 @@ constexpr uint64_t kUserPtrMax = 0x00007ffffffff000ull - 1;
 constexpr uint32_t kUioMaxIov = 1024;
 constexpr uint32_t kPeekMaxImport = 256;  // PEEK_MAX_IMPORT
 constexpr uint32_t kEntryBytes = 16;      // sizeof(struct io_uring_buf)
-
-unsigned long long ull(uint64_t v) { return v; }
-
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
 
 bool access_ok(uint64_t addr, uint64_t len) {
   const uint64_t end = addr + len;
@@ -123,7 +116,7 @@ bool legacy_select(Request& req, BufferList& bl, uint32_t* len, uint64_t* addr) 
 }  // namespace
 
 BufferList::~BufferList() {
-  std::free(kernel_mem);
+  if (kernel_mem != nullptr) kernel_mem_owner->release_pbuf_ring(ring, bgid, kernel_mem, region_bytes);
   if (accounting != nullptr && acct_pages != 0) accounting->uncharge_locked(acct_uid, acct_pages);
 }
 
@@ -226,32 +219,33 @@ int32_t io_manage_buffers_legacy(Context& ctx, Request& req) {
 
 int64_t register_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
   if (arg == 0 || nr_args != 1) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: arg must point at one io_uring_buf_reg and nr_args be 1 "
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: arg must point at one io_uring_buf_reg and nr_args be 1 "
                                 "(arg 0x%llx, nr_args %u) -> EINVAL", ull(arg), nr_args));
   }
   io_uring_buf_reg reg{};
   if (!ctx.memory().read(arg, &reg, sizeof reg)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_PBUF_RING: cannot read io_uring_buf_reg at 0x%llx -> EFAULT", ull(arg)));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_PBUF_RING: cannot read io_uring_buf_reg at 0x%llx -> EFAULT", ull(arg)));
   }
   if (reg.resv[0] != 0 || reg.resv[1] != 0 || reg.resv[2] != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: resv[] must be zero -> EINVAL"));
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: resv[] must be zero -> EINVAL"));
   }
-  if (reg.flags & ~(IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC)) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: flags 0x%x; only IOU_PBUF_RING_MMAP (1) and "
-                                "IOU_PBUF_RING_INC (2) exist -> EINVAL", reg.flags));
+  if (const uint16_t valid = ctx.profile().pbuf_ring_flags; reg.flags & ~valid) {
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: flags 0x%x; %s accepts 0x%x (IOU_PBUF_RING_MMAP 1 is "
+                                "6.4+, IOU_PBUF_RING_INC 2 is 6.12+) -> EINVAL", reg.flags, ctx.profile().name.data(),
+                                valid));
   }
   const uint32_t entries = reg.ring_entries;
   if (entries == 0 || (entries & (entries - 1)) != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: ring_entries %u is not a power of two -> EINVAL", entries));
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: ring_entries %u is not a power of two -> EINVAL", entries));
   }
   if (entries >= 65536) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: ring_entries %u; at most 32768 (a u16 head cannot tell "
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: ring_entries %u; at most 32768 (a u16 head cannot tell "
                                 "a full ring of 65536 from an empty one) -> EINVAL", entries));
   }
   ProvidedBuffers& groups = ctx.provided_buffers();
   if (BufferList* old = groups.find(reg.bgid)) {
     if (old->is_ring || !old->bufs.empty()) {
-      return fail(ctx, make_fault(EEXIST, "REGISTER_PBUF_RING: buffer group %u already exists as a %s -> EEXIST",
+      return ctx.reject(make_fault(EEXIST, "REGISTER_PBUF_RING: buffer group %u already exists as a %s -> EEXIST",
                                   reg.bgid, old->is_ring ? "buffer ring" : "list of provided buffers"));
     }
     groups.erase(reg.bgid);  // an emptied legacy group is replaced
@@ -261,17 +255,17 @@ int64_t register_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
   // io_create_region: a user region needs a non-null, page-aligned address.
   if (!mmap) {
     if (reg.ring_addr == 0) {
-      return fail(ctx, make_fault(EFAULT, "REGISTER_PBUF_RING: ring_addr is 0 and IOU_PBUF_RING_MMAP is not set -> EFAULT"));
+      return ctx.reject(make_fault(EFAULT, "REGISTER_PBUF_RING: ring_addr is 0 and IOU_PBUF_RING_MMAP is not set -> EFAULT"));
     }
     if (reg.ring_addr % kPageSize != 0) {
-      return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_RING: ring_addr 0x%llx is not page aligned -> EINVAL",
+      return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: ring_addr 0x%llx is not page aligned -> EINVAL",
                                   ull(reg.ring_addr)));
     }
     std::vector<Vma> vmas;
     bool ok = access_ok(reg.ring_addr, bytes) && ctx.memory().vmas(reg.ring_addr, bytes, vmas);
     for (const Vma& v : vmas) ok = ok && v.readable && v.writable && v.backing != Backing::kSpecial;
     if (!ok) {
-      return fail(ctx, make_fault(EFAULT, "REGISTER_PBUF_RING: the ring [0x%llx, +%zu) is not mapped read-write "
+      return ctx.reject(make_fault(EFAULT, "REGISTER_PBUF_RING: the ring [0x%llx, +%zu) is not mapped read-write "
                                   "(Linux pins these pages) -> EFAULT", ull(reg.ring_addr), bytes));
     }
   }
@@ -280,7 +274,7 @@ int64_t register_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
     const Credentials& c = ctx.creator();
     if (Check f = ctx.accounting().charge_locked(c.uid, pages, ctx.caller().creds.memlock_limit,
                                                  "REGISTER_PBUF_RING (ring memory)")) {
-      return fail(ctx, std::move(*f));
+      return ctx.reject(std::move(*f));
     }
   }
   BufferList& bl = groups.create(reg.bgid);
@@ -296,12 +290,21 @@ int64_t register_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
   bl.mmap = mmap;
   bl.region_bytes = bytes;
   if (mmap) {
-    bl.kernel_mem = static_cast<std::byte*>(std::aligned_alloc(kPageSize, bytes));
+    // The host places it where the client's mmap of the ring fd finds it (sim/: the
+    // ring's memfd at the group's offset; in-process: the heap).
+    RingMemoryProvider& owner = ctx.kernel().ring_memory();
+    std::string not_simulated;
+    bl.kernel_mem = owner.allocate_pbuf_ring(ctx.id(), reg.bgid, bytes, &not_simulated);
     if (bl.kernel_mem == nullptr) {
       groups.erase(reg.bgid);
-      return fail(ctx, make_fault(ENOMEM, "REGISTER_PBUF_RING: cannot allocate %zu bytes of ring memory -> ENOMEM", bytes));
+      if (!not_simulated.empty()) {
+        return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_RING: IOU_PBUF_RING_MMAP ring of group %u not simulated: "
+                                    "%s -> EINVAL", reg.bgid, not_simulated.c_str()));
+      }
+      return ctx.reject(make_fault(ENOMEM, "REGISTER_PBUF_RING: cannot allocate %zu bytes of ring memory -> ENOMEM", bytes));
     }
-    std::memset(bl.kernel_mem, 0, bytes);
+    bl.kernel_mem_owner = &owner;
+    bl.ring = ctx.id();
   } else {
     bl.ring_addr = reg.ring_addr;
   }
@@ -310,24 +313,24 @@ int64_t register_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
 
 int64_t unregister_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
   if (arg == 0 || nr_args != 1) {
-    return fail(ctx, make_fault(EINVAL, "UNREGISTER_PBUF_RING: arg must point at one io_uring_buf_reg and nr_args be 1 "
+    return ctx.reject(make_fault(EINVAL, "UNREGISTER_PBUF_RING: arg must point at one io_uring_buf_reg and nr_args be 1 "
                                 "-> EINVAL"));
   }
   io_uring_buf_reg reg{};
   if (!ctx.memory().read(arg, &reg, sizeof reg)) {
-    return fail(ctx, make_fault(EFAULT, "UNREGISTER_PBUF_RING: cannot read io_uring_buf_reg at 0x%llx -> EFAULT",
+    return ctx.reject(make_fault(EFAULT, "UNREGISTER_PBUF_RING: cannot read io_uring_buf_reg at 0x%llx -> EFAULT",
                                 ull(arg)));
   }
   if (reg.resv[0] != 0 || reg.resv[1] != 0 || reg.resv[2] != 0 || reg.flags != 0) {
-    return fail(ctx, make_fault(EINVAL, "UNREGISTER_PBUF_RING: flags (0x%x) and resv[] must be zero -> EINVAL", reg.flags));
+    return ctx.reject(make_fault(EINVAL, "UNREGISTER_PBUF_RING: flags (0x%x) and resv[] must be zero -> EINVAL", reg.flags));
   }
   ProvidedBuffers& groups = ctx.provided_buffers();
   BufferList* bl = groups.find(reg.bgid);
   if (bl == nullptr) {
-    return fail(ctx, make_fault(ENOENT, "UNREGISTER_PBUF_RING: buffer group %u does not exist -> ENOENT", reg.bgid));
+    return ctx.reject(make_fault(ENOENT, "UNREGISTER_PBUF_RING: buffer group %u does not exist -> ENOENT", reg.bgid));
   }
   if (!bl->is_ring) {
-    return fail(ctx, make_fault(EINVAL, "UNREGISTER_PBUF_RING: buffer group %u is a legacy group, not a ring -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "UNREGISTER_PBUF_RING: buffer group %u is a legacy group, not a ring -> EINVAL",
                                 reg.bgid));
   }
   groups.erase(reg.bgid);
@@ -336,28 +339,28 @@ int64_t unregister_pbuf_ring(Context& ctx, uint64_t arg, uint32_t nr_args) {
 
 int64_t register_pbuf_status(Context& ctx, uint64_t arg, uint32_t nr_args) {
   if (arg == 0 || nr_args != 1) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_STATUS: arg must point at one io_uring_buf_status and nr_args "
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_STATUS: arg must point at one io_uring_buf_status and nr_args "
                                 "be 1 -> EINVAL"));
   }
   io_uring_buf_status st{};
   if (!ctx.memory().read(arg, &st, sizeof st)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_PBUF_STATUS: cannot read io_uring_buf_status at 0x%llx -> EFAULT",
+    return ctx.reject(make_fault(EFAULT, "REGISTER_PBUF_STATUS: cannot read io_uring_buf_status at 0x%llx -> EFAULT",
                                 ull(arg)));
   }
   for (uint32_t r : st.resv) {
-    if (r != 0) return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_STATUS: resv[] must be zero -> EINVAL"));
+    if (r != 0) return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_STATUS: resv[] must be zero -> EINVAL"));
   }
   BufferList* bl = st.buf_group <= 0xffff ? ctx.provided_buffers().find(static_cast<uint16_t>(st.buf_group)) : nullptr;
   if (bl == nullptr) {
-    return fail(ctx, make_fault(ENOENT, "REGISTER_PBUF_STATUS: buffer group %u does not exist -> ENOENT", st.buf_group));
+    return ctx.reject(make_fault(ENOENT, "REGISTER_PBUF_STATUS: buffer group %u does not exist -> ENOENT", st.buf_group));
   }
   if (!bl->is_ring) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_PBUF_STATUS: buffer group %u is a legacy group, not a ring -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_PBUF_STATUS: buffer group %u is a legacy group, not a ring -> EINVAL",
                                 st.buf_group));
   }
   st.head = bl->head;
   if (!ctx.memory().write(arg, &st, sizeof st)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_PBUF_STATUS: cannot write the status back to 0x%llx -> EFAULT",
+    return ctx.reject(make_fault(EFAULT, "REGISTER_PBUF_STATUS: cannot write the status back to 0x%llx -> EFAULT",
                                 ull(arg)));
   }
   return 0;

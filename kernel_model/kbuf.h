@@ -31,6 +31,7 @@ namespace uringsim {
 
 class Context;
 class Accounting;
+class RingMemoryProvider;
 
 // One buffer group (io_buffer_list).
 struct BufferList {
@@ -51,6 +52,8 @@ struct BufferList {
   bool mmap = false;                 // IOU_PBUF_RING_MMAP: memory below, else ring_addr
   uint64_t ring_addr = 0;            // client address of the ring (not MMAP)
   std::byte* kernel_mem = nullptr;   // MMAP: kernel-allocated, page aligned, zeroed
+  RingMemoryProvider* kernel_mem_owner = nullptr;  // MMAP: gave kernel_mem, takes it back
+  RingId ring = 0;                   // the ring the group belongs to (for its owner)
   size_t region_bytes = 0;           // PAGE_ALIGN(16 * ring_entries)
   uint64_t acct_pages = 0;           // charged to the creator's locked_vm
   uint32_t acct_uid = 0;
@@ -59,7 +62,7 @@ struct BufferList {
   BufferList() = default;
   BufferList(const BufferList&) = delete;
   BufferList& operator=(const BufferList&) = delete;
-  ~BufferList();  // frees kernel memory, returns the memlock charge
+  ~BufferList();  // gives kernel memory back to its owner, returns the memlock charge
 };
 
 // Every group of one ring (ctx->io_bl_xa).

@@ -8,6 +8,8 @@
 #include <new>
 
 #include "kernel_model/kbuf.h"
+#include "kernel_model/mem_region.h"
+#include "kernel_model/memmap.h"
 #include "kernel_model/opdef.h"
 
 namespace uringsim {
@@ -41,8 +43,6 @@ class HeapRingMemory : public RingMemoryProvider {
     return static_cast<std::byte*>(p);
   }
 };
-
-uint32_t roundup_pow2(uint32_t v) { return v <= 1 ? 1 : std::bit_ceil(v); }
 
 const char* setup_flag_name(uint32_t bit) {
   static constexpr const char* kNames[] = {
@@ -129,31 +129,11 @@ int64_t Kernel::do_setup(const Caller& caller, uint32_t entries, uint64_t params
   if (Check c = check_setup_combinations(flags)) return fail("io_uring_setup", std::move(*c));
 
   // io_uring_fill_params: sizes.
-  if (entries == 0) return fail("io_uring_setup", make_fault(EINVAL, "io_uring_setup: entries is 0"));
-  if (entries > profile_.max_sq_entries) {
-    if (!(flags & IORING_SETUP_CLAMP))
-      return fail("io_uring_setup", make_fault(EINVAL, "io_uring_setup: entries %u > %u (IORING_MAX_ENTRIES) without CLAMP",
-                                               entries, profile_.max_sq_entries));
-    entries = profile_.max_sq_entries;
-  }
-  const uint32_t sq_entries = roundup_pow2(entries);
-  uint32_t cq_entries;
-  if (flags & IORING_SETUP_CQSIZE) {
-    cq_entries = p.cq_entries;
-    if (cq_entries == 0) return fail("io_uring_setup", make_fault(EINVAL, "io_uring_setup: CQSIZE with cq_entries 0"));
-    if (cq_entries > profile_.max_cq_entries) {
-      if (!(flags & IORING_SETUP_CLAMP))
-        return fail("io_uring_setup", make_fault(EINVAL, "io_uring_setup: cq_entries %u > %u (IORING_MAX_CQ_ENTRIES) without CLAMP",
-                                                 cq_entries, profile_.max_cq_entries));
-      cq_entries = profile_.max_cq_entries;
-    }
-    cq_entries = roundup_pow2(cq_entries);
-    if (cq_entries < sq_entries)
-      return fail("io_uring_setup", make_fault(EINVAL, "io_uring_setup: cq_entries %u (rounded) < sq_entries %u",
-                                               cq_entries, sq_entries));
-  } else {
-    cq_entries = 2 * sq_entries;
-  }
+  RingEntries sizes;
+  if (Check c = size_ring_entries(profile_, "io_uring_setup", entries, p.cq_entries, flags, &sizes))
+    return fail("io_uring_setup", std::move(*c));
+  const uint32_t sq_entries = sizes.sq;
+  const uint32_t cq_entries = sizes.cq;
 
   // Everything Linux would accept so far, but the model does not implement.
   if (uint32_t missing = flags & ~profile_.simulated_setup_flags) {
@@ -173,23 +153,42 @@ int64_t Kernel::do_setup(const Caller& caller, uint32_t entries, uint64_t params
 
   const RingId id = next_ring_++;
   RingMemory memory;
-  if (!ring_memory_->allocate(id, layout, memory)) {
+  if (flags & IORING_SETUP_NO_MMAP) {
+    // io_allocate_scq_urings: the rings at cq_off.user_addr, the SQEs at sq_off.user_addr.
+    if (Check c = adopt_user_rings(*ring_memory_, *caller.memory, creds, id, layout, p.cq_off.user_addr,
+                                   p.sq_off.user_addr, "io_uring_setup (NO_MMAP)", memory)) {
+      accounting_.uncharge_locked(creds.uid, acct_pages);
+      return fail("io_uring_setup", std::move(*c));
+    }
+  } else if (!ring_memory_->allocate(id, layout, memory)) {
     accounting_.uncharge_locked(creds.uid, acct_pages);
     return fail("io_uring_setup", make_fault(ENOMEM, "io_uring_setup: could not allocate %zu bytes of ring memory",
                                              layout.sq_ring_bytes + layout.cq_ring_bytes + layout.sqes_bytes));
   }
   auto ctx = std::make_unique<Context>(*this, id, profile_, layout, memory, creds);
   ctx->ring_acct_pages = acct_pages;
+  // io_sq_offload_create runs once the rings exist: ATTACH_WQ's wq_fd, the SQ thread.
+  if (Check c = start_sq_thread(*ctx, caller, p)) {
+    stop_sq_thread(*ctx);
+    ctx->teardown();
+    release_ring_memory(id, memory, layout);
+    accounting_.uncharge_locked(creds.uid, acct_pages);
+    return fail("io_uring_setup", std::move(*c));
+  }
 
   p.sq_entries = sq_entries;
   p.cq_entries = cq_entries;
   p.features = profile_.features & profile_.simulated_features;
   p.sq_off = layout.sq_off;
   p.cq_off = layout.cq_off;
+  // io_uring_fill_params keeps the user addresses of a NO_MMAP ring, zeroes them otherwise.
+  p.sq_off.user_addr = memory.sqes_user_addr;
+  p.cq_off.user_addr = memory.rings_user_addr;
   if (profile_.params_resv_offset == 20) p.features = 0;  // 5.1: that word is resv[0]
   if (!caller.memory->write(params_addr, &p, sizeof p)) {
+    stop_sq_thread(*ctx);
     ctx->teardown();
-    ring_memory_->release(id, memory, layout);
+    release_ring_memory(id, memory, layout);
     accounting_.uncharge_locked(creds.uid, acct_pages);
     return fail("io_uring_setup", make_fault(EFAULT, "io_uring_setup: params 0x%llx is not writable",
                                              (unsigned long long)params_addr));
@@ -198,6 +197,16 @@ int64_t Kernel::do_setup(const Caller& caller, uint32_t entries, uint64_t params
   // io_uring_create attaches the creating task (__io_uring_add_tctx_node).
   add_task_context(task_id(creds));
   return id;
+}
+
+void Kernel::release_ring_memory(RingId ring, const RingMemory& memory, const RingLayout& layout) {
+  if (memory.user_provided) {
+    // The view of the client's pages goes, then whatever else the host keeps per ring.
+    ring_memory_->release_user(ring, memory, layout);
+    ring_memory_->release(ring, RingMemory{}, layout);
+  } else {
+    ring_memory_->release(ring, memory, layout);
+  }
 }
 
 Context* Kernel::context(RingId ring) {
@@ -338,12 +347,13 @@ void Kernel::destroy(RingId ring) {
   auto it = rings_.find(ring);
   if (it == rings_.end()) return;
   Context& ctx = *it->second;
+  stop_sq_thread(ctx);
   ctx.teardown();
   accounting_.uncharge_locked(ctx.creator().uid, ctx.ring_acct_pages);
   const RingLayout layout = ctx.ring().layout();
   const RingMemory memory = ctx.ring().memory();
   rings_.erase(it);
-  ring_memory_->release(ring, memory, layout);
+  release_ring_memory(ring, memory, layout);
   if (observer_ != nullptr) observer_->on_ring_destroyed(ring);
 }
 
@@ -353,7 +363,9 @@ void Kernel::progress(const Caller& owner, RingId ring, bool waiting) {
 
 uint64_t Kernel::next_deadline(RingId ring) {
   Context* ctx = context(ring);
-  return ctx == nullptr ? UINT64_MAX : ctx->next_deadline();
+  if (ctx == nullptr) return UINT64_MAX;
+  // An awake SQ thread consumes what is queued as soon as it runs: due now.
+  return sq_thread_backlog(*ctx) > 0 ? now_ns_ : ctx->next_deadline();
 }
 
 std::byte* Kernel::map(RingId ring, uint64_t offset, size_t* len) {
@@ -364,6 +376,10 @@ std::byte* Kernel::map(RingId ring, uint64_t offset, size_t* len) {
   const RingMemory& m = ctx->ring().memory();
   // 6.18 ignores the low bits; 5.1 wanted the exact offsets.
   const uint64_t key = profile_.ring_layout == RingLayoutKind::kSplit51 ? offset : (offset & IORING_OFF_MMAP_MASK);
+  const bool ring_region = key == IORING_OFF_SQ_RING || key == IORING_OFF_CQ_RING || key == IORING_OFF_SQES;
+  // NO_MMAP rings live in the client's pages: io_region_validate_mmap refuses to map
+  // user-provided regions (the client's mmap sees -ENOMEM from get_unmapped_area).
+  if (ring_region && m.user_provided) return nullptr;
   switch (key) {
     case IORING_OFF_SQ_RING:
       *len = l.sq_ring_bytes;
@@ -374,6 +390,11 @@ std::byte* Kernel::map(RingId ring, uint64_t offset, size_t* len) {
     case IORING_OFF_SQES:
       *len = l.sqes_bytes;
       return m.sqes;
+    case kParamRegionMmapOffset:
+      // IORING_REGISTER_MEM_REGION's kernel-allocated region (a user region: none).
+      if (ctx->param_region.kernel == nullptr) return nullptr;
+      *len = ctx->param_region.size;
+      return ctx->param_region.kernel;
     case IORING_OFF_PBUF_RING:
       // A kernel-allocated buffer ring (IOU_PBUF_RING_MMAP). As in Linux, the bgid is
       // what the mask leaves (bits 16..26), so only groups below 2048 can be mapped.

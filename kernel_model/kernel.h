@@ -15,14 +15,19 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <string>
 
 #include "kernel_model/accounting.h"
+#include "kernel_model/chaos.h"
 #include "kernel_model/cost.h"
 #include "kernel_model/context.h"
 #include "kernel_model/profile.h"
 #include "kernel_model/ring_fds.h"
+#include "kernel_model/sqpoll.h"
 
 namespace uringsim {
 
@@ -35,6 +40,61 @@ class RingMemoryProvider {
   // (the setup fails with -ENOMEM).
   virtual bool allocate(RingId ring, const RingLayout& layout, RingMemory& out) = 0;
   virtual void release(RingId ring, const RingMemory& memory, const RingLayout& layout) = 0;
+
+  // The kernel-allocated buffer ring of group `bgid` (IOU_PBUF_RING_MMAP, kbuf.cc):
+  // `bytes` (whole pages) of zero-filled memory, which the client maps at
+  // IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT. Null when it cannot be had:
+  // REGISTER_PBUF_RING then fails with -ENOMEM, or with -EINVAL when *not_simulated
+  // was set (a placement this host cannot give; the text says why). The default is
+  // page-aligned heap memory, for the in-process model where nothing maps it.
+  virtual std::byte* allocate_pbuf_ring(RingId /*ring*/, uint16_t /*bgid*/, size_t bytes,
+                                        std::string* /*not_simulated*/) {
+    void* p = std::aligned_alloc(kPageSize, bytes);
+    if (p != nullptr) std::memset(p, 0, bytes);
+    return static_cast<std::byte*>(p);
+  }
+  // The group was unregistered or its ring torn down; the model never touches `memory`
+  // again. (On Linux a client's mapping keeps the pages until munmap.)
+  virtual void release_pbuf_ring(RingId /*ring*/, uint16_t /*bgid*/, std::byte* memory, size_t /*bytes*/) {
+    std::free(memory);
+  }
+
+  // IORING_REGISTER_MEM_REGION without IORING_MEM_REGION_TYPE_USER (mem_region.cc):
+  // `bytes` (whole pages) of zero-filled memory the client maps at
+  // kParamRegionMmapOffset. Null (-ENOMEM), or -EINVAL when *not_simulated was set.
+  // The default is page-aligned heap memory, for the in-process model.
+  virtual std::byte* allocate_param_region(RingId /*ring*/, size_t bytes, std::string* /*not_simulated*/) {
+    void* p = std::aligned_alloc(kPageSize, bytes);
+    if (p != nullptr) std::memset(p, 0, bytes);
+    return static_cast<std::byte*>(p);
+  }
+  virtual void release_param_region(RingId /*ring*/, std::byte* memory, size_t /*bytes*/) { std::free(memory); }
+
+  // --- IORING_SETUP_NO_MMAP and IORING_REGISTER_RESIZE_RINGS (memmap.cc, resize.cc) ---
+  // NO_MMAP: the rings region and the SQE array are the client's own pages at
+  // `rings_addr` / `sqes_addr`, already checked by the model (mapped, writable,
+  // pinnable). Fills `out` with pointers this process can use for those pages -- the
+  // model's view of pinned pages -- or returns false with *not_simulated saying why this
+  // host cannot (the call then fails with -EINVAL). The default cannot: the model's
+  // process is not the client's.
+  virtual bool adopt_user(RingId /*ring*/, const RingLayout& /*layout*/, const Credentials& /*client*/,
+                          uint64_t /*rings_addr*/, uint64_t /*sqes_addr*/, RingMemory& /*out*/,
+                          std::string* not_simulated) {
+    *not_simulated = "this host gives the model no view of client pages";
+    return false;
+  }
+  // Drops a view made by adopt_user. When the ring goes, release() follows with an
+  // empty RingMemory, for anything else the host keeps per ring (its fd).
+  virtual void release_user(RingId /*ring*/, const RingMemory& /*memory*/, const RingLayout& /*layout*/) {}
+  // RESIZE_RINGS: zero-filled regions for `layout` replace `old` (which is released).
+  // The model has copied what it keeps out of `old` before calling. Returns false, with
+  // `old` still in place, when the memory cannot be had (-ENOMEM).
+  virtual bool reallocate(RingId ring, const RingLayout& old_layout, const RingMemory& old,
+                          const RingLayout& layout, RingMemory& out) {
+    if (!allocate(ring, layout, out)) return false;
+    release(ring, old, old_layout);
+    return true;
+  }
 };
 
 // Sees everything the model does: explain mode and the trace recorder implement this.
@@ -75,6 +135,8 @@ class Kernel {
   Kernel& operator=(const Kernel&) = delete;
 
   const Profile& profile() const { return profile_; }
+  // Where ring memory comes from (resize.cc replaces a ring's memory through it).
+  RingMemoryProvider& ring_memory() { return *ring_memory_; }
 
   // io_uring_setup(entries, params): returns the new ring's id (>= 0) or -errno.
   // The host turns the id into an fd whose File::ring() answers it.
@@ -128,17 +190,46 @@ class Kernel {
   void for_each_wanted_fd(RingId ring, F&& f) {
     if (Context* ctx = context(ring)) ctx->for_each_wanted_fd(f);
   }
-  // Requests of the ring still in flight (parked or queued).
+  // Requests of the ring still in flight (parked or queued), plus the SQEs an awake
+  // SQPOLL thread has yet to consume (they will complete without another syscall).
   size_t inflight(RingId ring) {
     Context* ctx = context(ring);
-    return ctx == nullptr ? 0 : ctx->inflight();
+    return ctx == nullptr ? 0 : ctx->inflight() + sq_thread_backlog(*ctx);
   }
+
+  // --- SQPOLL threads (kernel_model/sqpoll.h, sqpoll.cc) ---
+  // The host that runs SQ threads (calls sqpoll_tick); null: SQPOLL setup is refused
+  // with EINVAL "not simulated by this host".
+  void set_sqpoll_host(SqpollHost* host) { sqpoll_host_ = host; }
+  // Online cpus of the simulated machine (SQ_AFF wants sq_thread_cpu below this).
+  void set_online_cpus(uint32_t n) { online_cpus_ = n == 0 ? 1 : n; }
+  // One pass of io_sq_thread's loop for every awake SQ thread, at now_ns(): each of
+  // its rings submits what its SQ holds (at most 8 SQEs per ring when the thread
+  // serves several), then the idle clock decides whether the thread goes to sleep
+  // and publishes IORING_SQ_NEED_WAKEUP. REQUIRES: set_sqpoll_host was called.
+  void sqpoll_tick();
+  // Whether some SQ thread is awake: the host must keep ticking (busy-polling, as
+  // the Linux thread spins) until this is false.
+  bool sq_threads_awake() const;
+  // Process `tgid` exited: its SQ threads die with it (IORING_SQ_NEED_WAKEUP is set
+  // on their rings; io_uring_enter on them is -EOWNERDEAD from now on).
+  void sqpoll_process_exited(int32_t tgid);
+  // The SQ thread serving `ring`, null when the ring has none.
+  const SqThread* sq_thread(RingId ring);
+  size_t sq_thread_count() const { return sq_threads_.size(); }
+  // io_uring_enter's SQPOLL part for `ctx` (called by Context::enter): -EOWNERDEAD
+  // when the thread is gone, SQ_WAKEUP wakes it, SQ_WAIT lets an awake thread run
+  // until the SQ has room.
+  Check sqpoll_enter(Context& ctx, uint32_t flags);
 
   Accounting& accounting() { return accounting_; }
   // The cost model's virtual clock (kernel_model/cost.h): what Linux would have spent.
   // model_time_ns() only grows; last_call_model_ns() is what the latest (or the
   // running) setup/enter/register call charged -- for explain output and traces.
   ModelClock& clock() { return clock_; }
+  // --- chaos (kernel_model/chaos.h, docs/chaos.md): off until configured ---
+  ChaosPolicy& chaos() { return chaos_; }
+  const ChaosPolicy& chaos() const { return chaos_; }
   uint64_t model_time_ns() const { return clock_.now_ns(); }
   uint64_t last_call_model_ns() const { return clock_.call_ns(); }
   void set_cost_model(const CostModel& model) { clock_.set_model(model); }
@@ -156,12 +247,21 @@ class Kernel {
 
  private:
   int64_t fail(const char* call, Fault f);
+  // Gives ring memory back to where it came from (provider memory or a user view).
+  void release_ring_memory(RingId ring, const RingMemory& memory, const RingLayout& layout);
   int64_t do_setup(const Caller& caller, uint32_t entries, uint64_t params_addr);
   EnterResult do_enter(const Caller& caller, int fd, uint32_t to_submit, uint32_t min_complete,
                        uint32_t flags, uint64_t arg, uint64_t argsz, RingId* ring);
   int64_t register_call(const Caller& caller, int fd, uint32_t opcode, uint64_t arg,
                         uint32_t nr_args, RingId* ring);
   Context* resolve_ring(const Caller& caller, int fd, const char* call, int64_t* err);
+  // io_sq_offload_create: ATTACH_WQ's wq_fd checks, then the SQ thread (new or
+  // shared) for an SQPOLL ring.
+  Check start_sq_thread(Context& ctx, const Caller& caller, const io_uring_params& p);
+  // io_sq_thread_finish: the ring leaves its thread; the last ring ends the thread.
+  void stop_sq_thread(Context& ctx);
+  void run_sq_thread(SqThread& thread);
+  size_t sq_thread_backlog(const Context& ctx) const;
   // A registered-ring index (IORING_ENTER_REGISTERED_RING / REGISTER_USE_REGISTERED_RING).
   Context* resolve_registered_ring(const Caller& caller, int index, const char* call, int64_t* err);
 
@@ -170,6 +270,7 @@ class Kernel {
   std::unique_ptr<RingMemoryProvider> heap_memory_;
   Accounting accounting_;
   ModelClock clock_;
+  ChaosPolicy chaos_;  // chaos
   std::map<RingId, std::unique_ptr<Context>> rings_;
   std::map<int32_t, TaskContext> tasks_;  // by tid
   RingId next_ring_ = 0;
@@ -178,6 +279,10 @@ class Kernel {
   int64_t boottime_offset_ns_ = 0;
   Observer* observer_ = nullptr;
   Fault last_fault_;
+  SqpollHost* sqpoll_host_ = nullptr;
+  uint32_t online_cpus_ = 1;
+  std::map<uint32_t, std::unique_ptr<SqThread>> sq_threads_;  // by id
+  uint32_t next_sq_thread_ = 0;
 };
 
 }  // namespace uringsim

@@ -42,7 +42,6 @@ constexpr uint32_t kZcFlagsValid = kZcFlagsCommon | IORING_SEND_ZC_REPORT_USAGE 
 
 using Kind = Request::SelectedBuffers::Kind;
 
-unsigned long long ull(uint64_t v) { return v; }
 const char* name_of(const Request& req) { return opdef(req.opcode).name; }
 bool is_msg_op(uint8_t op) {
   return op == IORING_OP_SENDMSG || op == IORING_OP_RECVMSG || op == IORING_OP_SENDMSG_ZC;
@@ -147,21 +146,25 @@ Check copy_msghdr(Context& ctx, Request& req, bool is_send, bool import) {
   if (!ctx.memory().read(req.net.msghdr, &m, sizeof m)) {
     return make_fault(EFAULT, "%s: cannot read the msghdr at 0x%llx -> EFAULT", name_of(req), ull(req.net.msghdr));
   }
-  if (m.controllen > INT_MAX) {
-    return make_fault(ENOBUFS, "%s: msg_controllen %llu is more than INT_MAX -> ENOBUFS", name_of(req),
-                      ull(m.controllen));
-  }
-  const uint32_t namelen = m.name == 0 ? 0 : std::min<uint32_t>(m.namelen, kSockaddrStorage);
+  // __copy_msghdr: msg_controllen is not looked at here (only ____sys_sendmsg
+  // refuses one above INT_MAX, at issue); a negative msg_namelen is -EINVAL, a long
+  // one is clamped to sockaddr_storage; then more than UIO_MAXIOV iovecs is
+  // -EMSGSIZE, before the BUFFER_SELECT and iovec checks.
   if (static_cast<int32_t>(m.namelen) < 0 && m.name != 0) {
     return make_fault(EINVAL, "%s: msg_namelen is negative -> EINVAL", name_of(req));
   }
+  const uint32_t namelen = m.name == 0 ? 0 : std::min<uint32_t>(m.namelen, kSockaddrStorage);
   req.net.msg_name_addr = m.name;
   req.net.msg_control_addr = m.control;
   req.net.msg_controllen = m.controllen;
   if (is_send && m.name != 0) {
-    if (Check c = copy_sockaddr(ctx, req, m.name, m.namelen)) return c;
+    if (Check c = copy_sockaddr(ctx, req, m.name, namelen)) return c;
   } else {
     req.net.name.assign(namelen, std::byte{0});
+  }
+  if (m.iovlen > kUioMaxIov) {
+    return make_fault(EMSGSIZE, "%s: msg_iovlen %llu is more than UIO_MAXIOV (1024) -> EMSGSIZE", name_of(req),
+                      ull(m.iovlen));
   }
   if (req.flags & IOSQE_BUFFER_SELECT) {
     if (m.iovlen == 0) {
@@ -363,6 +366,9 @@ int32_t fail_res(Request& req, int64_t err, const char* what) {
 
 // One sendmsg of the request's current segments. Returns bytes or -errno.
 int64_t do_send(Context& ctx, Request& req, bool pinned) {
+  // ____sys_sendmsg refuses a control buffer longer than INT_MAX before it copies
+  // anything (RECVMSG has no such check).
+  if (is_msg_op(req.opcode) && req.net.msg_controllen > INT_MAX) return -ENOBUFS;
   std::byte* data = nullptr;
   const int64_t n = gather(ctx, req.iov, pinned, &data);
   if (n < 0) return n;
@@ -487,38 +493,34 @@ int io_send_zc_prep(Context& ctx, Request& req) {
     return req.fail(make_fault(EINVAL, "%s: IOSQE_CQE_SKIP_SUCCESS is not supported for zero-copy sends (a "
                                "notification always follows) -> EINVAL", name_of(req)));
   }
-  // From here on the notification exists: a failure still posts both CQEs.
+  // From here on the notification exists: a failure still posts both CQEs. While
+  // zc_notif is set, Context::finish posts them (result with F_MORE, then the
+  // notification), as Linux's io_sendrecv_fail and io_send_zc_cleanup do for any
+  // failure before issue; io_send_zc clears it when it posts the pair itself.
   req.net.zc_notif = true;
-  auto fail2 = [&](Fault f) {
-    const int err = f.err;
-    ctx.post_more(req, -err);
-    req.fail(std::move(f));
-    // The request's own CQE is then the notification.
-    req.res = 0;
-    req.cqe_flags = IORING_CQE_F_NOTIF;
-    return -err;
-  };
   req.net.flags = sqe.ioprio;
   uint32_t valid = kZcFlagsValid;
   if (ctx.profile().rfc_provided_registered) valid |= IORING_RECVSEND_BUNDLE;
   if (req.net.flags & ~valid) {
-    return fail2(make_fault(EINVAL, "%s: ioprio 0x%x has flags a zero-copy send does not take (valid: POLL_FIRST, "
-                            "FIXED_BUF, REPORT_USAGE, SEND_VECTORIZED%s) -> EINVAL", name_of(req), sqe.ioprio,
-                            ctx.profile().rfc_provided_registered ? ", BUNDLE" : "; BUNDLE only under the RFC"));
+    return req.fail(make_fault(EINVAL, "%s: ioprio 0x%x has flags a zero-copy send does not take (valid: POLL_FIRST, "
+                               "FIXED_BUF, REPORT_USAGE, SEND_VECTORIZED%s) -> EINVAL", name_of(req), sqe.ioprio,
+                               ctx.profile().rfc_provided_registered ? ", BUNDLE" : "; BUNDLE only under the RFC"));
   }
   req.len = sqe.len;
   req.net.msg_flags = sqe.msg_flags | kMsgNosignal | kMsgZerocopy;
   req.buf_index = sqe.buf_index;
   alloc_async(ctx, req);
   if (req.opcode == IORING_OP_SEND_ZC) {
-    if (Check c = send_setup(ctx, req)) return fail2(std::move(*c));
+    if (Check c = send_setup(ctx, req)) return req.fail(std::move(*c));
     return 0;
   }
   if (sqe.addr2 != 0 || sqe.file_index != 0) {
-    return fail2(make_fault(EINVAL, "SENDMSG_ZC: addr2 and file_index must be 0 -> EINVAL"));
+    return req.fail(make_fault(EINVAL, "SENDMSG_ZC: addr2 and file_index must be 0 -> EINVAL"));
   }
   req.net.msghdr = sqe.addr;
-  if (Check c = copy_msghdr(ctx, req, true, !(req.net.flags & IORING_RECVSEND_FIXED_BUF))) return fail2(std::move(*c));
+  if (Check c = copy_msghdr(ctx, req, true, !(req.net.flags & IORING_RECVSEND_FIXED_BUF))) {
+    return req.fail(std::move(*c));
+  }
   return 0;
 }
 
@@ -745,6 +747,7 @@ int32_t io_send_zc(Context& ctx, Request& req) {
   // request's own (final) CQE.
   auto complete = [&](int64_t res, uint32_t cflags) -> int32_t {
     req.cqe_flags = cflags;
+    req.net.zc_notif = false;  // the pair is posted here, not by Context::finish
     ctx.post_more(req, static_cast<int32_t>(res));
     req.cqe_flags = IORING_CQE_F_NOTIF;
     recycle_async(ctx, req);

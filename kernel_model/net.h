@@ -11,7 +11,8 @@
 //  - zero-copy sends post two CQEs: the result with IORING_CQE_F_MORE, then the
 //    notification {res 0 (or IORING_NOTIF_USAGE_ZC_COPIED), IORING_CQE_F_NOTIF} --
 //    also for errors found once the notification exists (prep after the
-//    CQE_SKIP_SUCCESS check, and every issue-time error).
+//    CQE_SKIP_SUCCESS check, a bad fd, a link cancellation, every issue-time error;
+//    a silenced link cancellation posts the notification alone).
 // Under the profile `rfc-provided-registered`, SEND_ZC also takes provided buffers
 // and bundles, and with FIXED_BUF a provided buffer's addr encodes (registered buffer
 // index, offset) -- see docs/rfc-provided-registered.md.
@@ -30,6 +31,11 @@ inline constexpr uint32_t kMsgDontwait = 0x40;
 inline constexpr uint32_t kMsgWaitall = 0x100;
 inline constexpr uint32_t kMsgNosignal = 0x4000;
 inline constexpr uint32_t kMsgZerocopy = 0x4000000;
+
+// Request::NetState::flags bit (beside the IORING_RECVSEND_* ones): a zero-copy send
+// completed as a victim of its failed link -- its CQE carries no F_MORE, its
+// notification still follows (Context::finish).
+inline constexpr uint32_t kNetFailedByLink = 1u << 30;
 
 
 class Context;

@@ -31,7 +31,7 @@ constexpr OpDef kTable[IORING_OP_LAST] = {
     /*  6 */ {"POLL_ADD", 5, 1, true, true, false, false, false, false, io_poll_add_prep, io_poll_add},
     /*  7 */ {"POLL_REMOVE", 5, 1, false, false, false, false, false, false, io_poll_remove_prep, io_poll_remove},
     /*  8 */ {"SYNC_FILE_RANGE", 5, 2, true, false, false, false, false, false, NOT_SIMULATED},
-    /*  9 */ {"SENDMSG", 5, 3, true, true, true, true, false, false, io_sendmsg_prep, io_send},
+    /*  9 */ {"SENDMSG", 5, 3, true, true, false, true, false, false, io_sendmsg_prep, io_send},
     /* 10 */ {"RECVMSG", 5, 3, true, true, true, true, false, false, io_recvmsg_prep, io_recv},
     /* 11 */ {"TIMEOUT", 5, 4, false, false, false, false, false, false, io_timeout_prep, io_timeout},
     /* 12 */ {"TIMEOUT_REMOVE", 5, 5, false, false, false, false, false, false, io_timeout_remove_prep, io_timeout_remove},

@@ -40,9 +40,15 @@ int32_t io_poll_add(Context& ctx, Request& req) {
     return kIssueParked;
   }
   if (!multishot) return static_cast<int32_t>(ready);
-  // Multishot polls are edge-triggered in Linux: one CQE per wakeup. The model sees
-  // levels, so it posts when the file becomes ready and again only after it was seen
-  // not ready in between (two writes with no read in between give one CQE here).
+  // Multishot polls are edge-triggered on 6.18 (io_poll_parse_events adds EPOLLET;
+  // IORING_POLL_ADD_LEVEL is refused above): one CQE per wakeup that task work sees,
+  // wakeups before it runs coalescing into one (a DEFER_TASKRUN ring: every write
+  // between two waits gives a single CQE -- tests/differential/poll_multishot_test.cc).
+  // The model sees levels, not wakeups: it posts when the file becomes ready and again
+  // only after it was seen not ready in between. Where Linux differs: a write to a file
+  // that is already ready is a new wakeup (another CQE) there, none here; and on rings
+  // without DEFER_TASKRUN each write's return to user space runs task work, so two
+  // writes give two CQEs there, one here.
   if (!req.poll_edge) {
     req.poll_edge = true;
     ctx.post_more(req, static_cast<int32_t>(ready));

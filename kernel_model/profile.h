@@ -73,6 +73,9 @@ struct Profile {
   // 5.5-5.x: io_uring_enter refuses to submit with -EBUSY while CQEs sit in the
   // overflow backlog (io_submit_sqes: "if (test_bit(0, &ctx->cq_check_overflow))").
   bool overflow_ebusy = false;
+  // IOU_PBUF_RING_* flags REGISTER_PBUF_RING accepts: none in 5.19-6.3 (the word was
+  // `pad`, non-zero -> EINVAL), MMAP from 6.4, INC from 6.12.
+  uint16_t pbuf_ring_flags = 0;
 };
 
 // The built-in profiles, oldest first. The default is the last real kernel ("6.18").

@@ -11,10 +11,12 @@
 #include "kernel_model/eventfd.h"
 #include "kernel_model/filetable.h"
 #include "kernel_model/kbuf.h"
+#include "kernel_model/mem_region.h"
 #include "kernel_model/opdef.h"
 #include "kernel_model/restriction.h"
 #include "kernel_model/ring_fds.h"
 #include "kernel_model/register.h"
+#include "kernel_model/resize.h"
 #include "kernel_model/rsrc.h"
 #include "kernel_model/sync_cancel.h"
 
@@ -46,12 +48,6 @@ const char* register_name(uint32_t opcode) {
 
 constexpr uint32_t kProbeMaxArgs = 256;
 
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 // IORING_REGISTER_PROBE (io_probe): the first 16 + 8 * min(nr, OP_LAST) bytes must be
 // zero; the kernel fills last_op, ops_len and one io_uring_probe_op per opcode.
 int64_t probe(Context& ctx, uint64_t arg, uint32_t nr_args) {
@@ -61,12 +57,12 @@ int64_t probe(Context& ctx, uint64_t arg, uint32_t nr_args) {
   // At most 16 + 8 * 256 bytes.
   alignas(io_uring_probe) std::byte buf[sizeof(io_uring_probe) + kProbeMaxArgs * sizeof(io_uring_probe_op)];
   if (!ctx.memory().read(arg, buf, size)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_PROBE: cannot read the %zu-byte probe at 0x%llx -> EFAULT", size,
+    return ctx.reject(make_fault(EFAULT, "REGISTER_PROBE: cannot read the %zu-byte probe at 0x%llx -> EFAULT", size,
                                 (unsigned long long)arg));
   }
   for (size_t i = 0; i < size; ++i) {
     if (buf[i] != std::byte{0}) {
-      return fail(ctx, make_fault(EINVAL,
+      return ctx.reject(make_fault(EINVAL,
                                   "REGISTER_PROBE: byte %zu of the probe is 0x%02x; the header and the %u "
                                   "ops entries must be zeroed -> EINVAL",
                                   i, static_cast<unsigned>(buf[i]), n));
@@ -82,7 +78,7 @@ int64_t probe(Context& ctx, uint64_t arg, uint32_t nr_args) {
     if (opdef(static_cast<uint8_t>(i)).prep != nullptr) probe->ops[i].flags = IO_URING_OP_SUPPORTED;
   }
   if (!ctx.memory().write(arg, buf, size)) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_PROBE: cannot write the probe back to 0x%llx -> EFAULT",
+    return ctx.reject(make_fault(EFAULT, "REGISTER_PROBE: cannot write the probe back to 0x%llx -> EFAULT",
                                 (unsigned long long)arg));
   }
   return 0;
@@ -100,19 +96,19 @@ int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg
 
   if (opcode >= profile_.register_op_last) {
     // Kernel::do_register refuses these first; kept so the dispatch stands alone.
-    return fail(*this, make_fault(EINVAL, "IORING_%s (%u) does not exist on Linux %s -> EINVAL", name, opcode,
+    return reject(make_fault(EINVAL, "IORING_%s (%u) does not exist on Linux %s -> EINVAL", name, opcode,
                                   profile_.name.data()));
   }
 
   // SINGLE_ISSUER owner (-EEXIST), then restrictions (-EACCES), before any opcode.
-  if (Check c = check_register_allowed(*this, opcode)) return fail(*this, std::move(*c));
+  if (Check c = check_register_allowed(*this, opcode)) return reject(std::move(*c));
 
   switch (opcode) {
     case IORING_REGISTER_BUFFERS:
       return register_buffers(*this, arg, nr_args);
     case IORING_UNREGISTER_BUFFERS:
       if (arg != 0 || nr_args != 0) {
-        return fail(*this, make_fault(EINVAL, "UNREGISTER_BUFFERS: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
+        return reject(make_fault(EINVAL, "UNREGISTER_BUFFERS: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
                                       (unsigned long long)arg, nr_args));
       }
       return unregister_buffers(*this);
@@ -123,7 +119,7 @@ int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg
     case IORING_REGISTER_CLONE_BUFFERS:
       if (profile_.clone == CloneRule::kNone) break;
       if (arg == 0 || nr_args != 1) {
-        return fail(*this, make_fault(EINVAL, "CLONE_BUFFERS: arg is %s and nr_args is %u; it takes one struct "
+        return reject(make_fault(EINVAL, "CLONE_BUFFERS: arg is %s and nr_args is %u; it takes one struct "
                                       "io_uring_clone_buffers -> EINVAL", arg == 0 ? "NULL" : "set", nr_args));
       }
       return clone_buffers(*this, arg);
@@ -131,14 +127,14 @@ int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg
       return register_files(*this, arg, nr_args);
     case IORING_UNREGISTER_FILES:
       if (arg != 0 || nr_args != 0) {
-        return fail(*this, make_fault(EINVAL, "UNREGISTER_FILES: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
+        return reject(make_fault(EINVAL, "UNREGISTER_FILES: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
                                       (unsigned long long)arg, nr_args));
       }
       return unregister_files(*this);
     case IORING_REGISTER_PROBE:
       if (!profile_.has_probe) break;  // not in this kernel's switch: default -> EINVAL
       if (arg == 0 || nr_args > kProbeMaxArgs) {
-        return fail(*this, make_fault(EINVAL, "REGISTER_PROBE: arg is %s and nr_args is %u (at most %u) -> EINVAL",
+        return reject(make_fault(EINVAL, "REGISTER_PROBE: arg is %s and nr_args is %u (at most %u) -> EINVAL",
                                       arg == 0 ? "NULL" : "set", nr_args, kProbeMaxArgs));
       }
       return probe(*this, arg, nr_args);
@@ -172,10 +168,18 @@ int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg
       return register_sync_cancel(*this, arg, nr_args);
     case IORING_REGISTER_FILE_ALLOC_RANGE:
       return register_file_alloc_range(*this, arg, nr_args);
+    case IORING_REGISTER_RESIZE_RINGS:
+    case IORING_REGISTER_MEM_REGION:
+      if (arg == 0 || nr_args != 1) {
+        return reject(make_fault(EINVAL, "IORING_%s: arg is %s and nr_args is %u; it takes one struct -> EINVAL",
+                                      name, arg == 0 ? "NULL" : "set", nr_args));
+      }
+      return opcode == IORING_REGISTER_RESIZE_RINGS ? register_resize_rings(*this, arg)
+                                                    : register_mem_region(*this, arg);
     default:
-      return fail(*this, make_fault(EINVAL, "IORING_%s is not simulated yet -> EINVAL", name));
+      return reject(make_fault(EINVAL, "IORING_%s is not simulated yet -> EINVAL", name));
   }
-  return fail(*this, make_fault(EINVAL, "IORING_%s (%u) is not known to Linux %s -> EINVAL", name, opcode,
+  return reject(make_fault(EINVAL, "IORING_%s (%u) is not known to Linux %s -> EINVAL", name, opcode,
                                 profile_.name.data()));
 }
 

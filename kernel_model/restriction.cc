@@ -11,29 +11,23 @@ namespace uringsim {
 
 namespace {
 
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 constexpr uint32_t kRestrictionLast = IORING_RESTRICTION_LAST;
 
 }  // namespace
 
 int64_t register_restrictions(Context& ctx, uint64_t arg, uint32_t nr) {
   if (!ctx.disabled()) {
-    return fail(ctx, make_fault(EBADFD, "REGISTER_RESTRICTIONS: the ring is not disabled; restrictions can only be "
+    return ctx.reject(make_fault(EBADFD, "REGISTER_RESTRICTIONS: the ring is not disabled; restrictions can only be "
                                 "registered on a ring set up with IORING_SETUP_R_DISABLED, before ENABLE_RINGS -> EBADFD"));
   }
   if (ctx.restrictions().registered) {
-    return fail(ctx, make_fault(EBUSY, "REGISTER_RESTRICTIONS: restrictions were already registered on this ring "
+    return ctx.reject(make_fault(EBUSY, "REGISTER_RESTRICTIONS: restrictions were already registered on this ring "
                                 "(only one registration is allowed) -> EBUSY"));
   }
   // IORING_MAX_RESTRICTIONS: one entry per restriction kind, register op and SQE op.
   const uint32_t max = kRestrictionLast + ctx.profile().register_op_last + ctx.profile().op_last;
   if (arg == 0 || nr > max) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_RESTRICTIONS: arg is %s and nr_args is %u (at most %u) -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_RESTRICTIONS: arg is %s and nr_args is %u (at most %u) -> EINVAL",
                                 arg == 0 ? "NULL" : "set", nr, max));
   }
   // Parsed into a fresh set; kept only if every entry is good (Linux zeroes it on error).
@@ -41,13 +35,13 @@ int64_t register_restrictions(Context& ctx, uint64_t arg, uint32_t nr) {
   for (uint32_t i = 0; i < nr; ++i) {
     io_uring_restriction e;
     if (!ctx.memory().read(arg + uint64_t{i} * sizeof e, &e, sizeof e)) {
-      return fail(ctx, make_fault(EFAULT, "REGISTER_RESTRICTIONS: cannot read entry %u of the array at 0x%llx -> EFAULT",
+      return ctx.reject(make_fault(EFAULT, "REGISTER_RESTRICTIONS: cannot read entry %u of the array at 0x%llx -> EFAULT",
                                   i, (unsigned long long)arg));
     }
     switch (e.opcode) {
       case IORING_RESTRICTION_REGISTER_OP:
         if (e.register_op >= ctx.profile().register_op_last) {
-          return fail(ctx, make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u allows register opcode %u, which is "
+          return ctx.reject(make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u allows register opcode %u, which is "
                                       ">= IORING_REGISTER_LAST (%u) -> EINVAL",
                                       i, e.register_op, ctx.profile().register_op_last));
         }
@@ -55,7 +49,7 @@ int64_t register_restrictions(Context& ctx, uint64_t arg, uint32_t nr) {
         break;
       case IORING_RESTRICTION_SQE_OP:
         if (e.sqe_op >= ctx.profile().op_last) {
-          return fail(ctx, make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u allows SQE opcode %u, which is "
+          return ctx.reject(make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u allows SQE opcode %u, which is "
                                       ">= IORING_OP_LAST (%u) -> EINVAL",
                                       i, e.sqe_op, ctx.profile().op_last));
         }
@@ -68,7 +62,7 @@ int64_t register_restrictions(Context& ctx, uint64_t arg, uint32_t nr) {
         r.sqe_flags_required = e.sqe_flags;
         break;
       default:
-        return fail(ctx, make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u has restriction opcode %u (known: 0..%u) -> EINVAL",
+        return ctx.reject(make_fault(EINVAL, "REGISTER_RESTRICTIONS: entry %u has restriction opcode %u (known: 0..%u) -> EINVAL",
                                     i, e.opcode, kRestrictionLast - 1));
     }
   }
@@ -80,11 +74,11 @@ int64_t register_restrictions(Context& ctx, uint64_t arg, uint32_t nr) {
 
 int64_t register_enable_rings(Context& ctx, uint64_t arg, uint32_t nr_args) {
   if (arg != 0 || nr_args != 0) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_ENABLE_RINGS: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "REGISTER_ENABLE_RINGS: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
                                 (unsigned long long)arg, nr_args));
   }
   if (!ctx.disabled()) {
-    return fail(ctx, make_fault(EBADFD, "REGISTER_ENABLE_RINGS: the ring is already enabled (or was never set up "
+    return ctx.reject(make_fault(EBADFD, "REGISTER_ENABLE_RINGS: the ring is already enabled (or was never set up "
                                 "with IORING_SETUP_R_DISABLED) -> EBADFD"));
   }
   // A SINGLE_ISSUER ring created disabled gets its submitter now: whoever enables it.

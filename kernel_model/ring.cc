@@ -1,9 +1,42 @@
 #include "kernel_model/ring.h"
 
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <cstring>
 
 namespace uringsim {
+
+Check size_ring_entries(const Profile& profile, const char* who, uint32_t entries, uint32_t cq_entries,
+                        uint32_t flags, RingEntries* out) {
+  const auto roundup_pow2 = [](uint32_t v) { return v <= 1 ? 1u : std::bit_ceil(v); };
+  if (entries == 0) return make_fault(EINVAL, "%s: entries is 0", who);
+  if (entries > profile.max_sq_entries) {
+    if (!(flags & IORING_SETUP_CLAMP)) {
+      return make_fault(EINVAL, "%s: entries %u > %u (IORING_MAX_ENTRIES) without CLAMP", who, entries,
+                        profile.max_sq_entries);
+    }
+    entries = profile.max_sq_entries;
+  }
+  out->sq = roundup_pow2(entries);
+  if (!(flags & IORING_SETUP_CQSIZE)) {
+    out->cq = 2 * out->sq;
+    return std::nullopt;
+  }
+  if (cq_entries == 0) return make_fault(EINVAL, "%s: CQSIZE with cq_entries 0", who);
+  if (cq_entries > profile.max_cq_entries) {
+    if (!(flags & IORING_SETUP_CLAMP)) {
+      return make_fault(EINVAL, "%s: cq_entries %u > %u (IORING_MAX_CQ_ENTRIES) without CLAMP", who, cq_entries,
+                        profile.max_cq_entries);
+    }
+    cq_entries = profile.max_cq_entries;
+  }
+  out->cq = roundup_pow2(cq_entries);
+  if (out->cq < out->sq) {
+    return make_fault(EINVAL, "%s: cq_entries %u (rounded) < sq_entries %u", who, out->cq, out->sq);
+  }
+  return std::nullopt;
+}
 
 namespace {
 
@@ -221,5 +254,66 @@ void Ring::clear_sq_flag(uint32_t bit) {
 }
 
 uint32_t Ring::sq_flags() const { return load_acquire(sq_word(layout_.sq_off.flags)); }
+
+RingSnapshot Ring::snapshot() const {
+  RingSnapshot s;
+  s.sq_head = load_acquire(sq_word(layout_.sq_off.head));
+  s.sq_tail = sq_tail();
+  s.cq_head = cq_head();
+  s.cq_tail = load_acquire(cq_word(layout_.cq_off.tail));
+  s.dropped = dropped();
+  s.sq_flags = sq_flags();
+  s.cq_flags = layout_.cq_off.flags != 0 ? load_relaxed(cq_word(layout_.cq_off.flags)) : 0;
+  s.cq_overflow = cq_overflow_counter();
+  // Whole entries are copied (SQE128 and CQE32 too), as 6.18.y does since the stable
+  // fix "io_uring/register: fix ring resizing with mixed/large SQEs/CQEs".
+  const uint32_t sq_n = std::min(s.sq_tail - s.sq_head, layout_.sq_entries);
+  s.sqes.resize(size_t{sq_n} * layout_.sqe_size);
+  for (uint32_t i = 0; i < sq_n; ++i) {
+    const uint32_t slot = (s.sq_head + i) & sq_mask_;
+    std::memcpy(s.sqes.data() + size_t{i} * layout_.sqe_size, memory_.sqes + size_t{slot} * layout_.sqe_size,
+                layout_.sqe_size);
+  }
+  const uint32_t cq_n = std::min(s.cq_tail - s.cq_head, layout_.cq_entries);
+  s.cqes.resize(size_t{cq_n} * layout_.cqe_size);
+  for (uint32_t i = 0; i < cq_n; ++i) {
+    const uint32_t slot = (s.cq_head + i) & cq_mask_;
+    std::memcpy(s.cqes.data() + size_t{i} * layout_.cqe_size,
+                memory_.cq_ring + layout_.cq_off.cqes + size_t{slot} * layout_.cqe_size, layout_.cqe_size);
+  }
+  return s;
+}
+
+void Ring::move_to(const RingLayout& layout, const RingMemory& memory, const RingSnapshot& s) {
+  layout_ = layout;
+  memory_ = memory;
+  sq_mask_ = layout.sq_entries - 1;
+  cq_mask_ = layout.cq_entries - 1;
+  store_relaxed(sq_word(layout_.sq_off.ring_mask), sq_mask_);
+  store_relaxed(sq_word(layout_.sq_off.ring_entries), layout_.sq_entries);
+  store_relaxed(cq_word(layout_.cq_off.ring_mask), cq_mask_);
+  store_relaxed(cq_word(layout_.cq_off.ring_entries), layout_.cq_entries);
+  const uint32_t sq_n = static_cast<uint32_t>(s.sqes.size() / layout_.sqe_size);
+  for (uint32_t i = 0; i < sq_n; ++i) {
+    const uint32_t slot = (s.sq_head + i) & sq_mask_;
+    std::memcpy(memory_.sqes + size_t{slot} * layout_.sqe_size, s.sqes.data() + size_t{i} * layout_.sqe_size,
+                layout_.sqe_size);
+  }
+  const uint32_t cq_n = static_cast<uint32_t>(s.cqes.size() / layout_.cqe_size);
+  for (uint32_t i = 0; i < cq_n; ++i) {
+    const uint32_t slot = (s.cq_head + i) & cq_mask_;
+    std::memcpy(memory_.cq_ring + layout_.cq_off.cqes + size_t{slot} * layout_.cqe_size,
+                s.cqes.data() + size_t{i} * layout_.cqe_size, layout_.cqe_size);
+  }
+  // The SQ index array is not carried over (Linux copies SQEs by position only).
+  store_relaxed(sq_word(layout_.sq_off.head), s.sq_head);
+  store_relaxed(sq_word(layout_.sq_off.tail), s.sq_tail);
+  store_relaxed(cq_word(layout_.cq_off.head), s.cq_head);
+  store_relaxed(cq_word(layout_.cq_off.tail), s.cq_tail);
+  store_relaxed(sq_word(layout_.sq_off.dropped), s.dropped);
+  store_relaxed(sq_word(layout_.sq_off.flags), s.sq_flags);
+  if (layout_.cq_off.flags != 0) store_relaxed(cq_word(layout_.cq_off.flags), s.cq_flags);
+  store_relaxed(cq_word(layout_.cq_off.overflow), s.cq_overflow);
+}
 
 }  // namespace uringsim

@@ -10,12 +10,25 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include "kernel_model/accounting.h"
 #include "kernel_model/profile.h"
 #include "uapi/io_uring.h"
 
 namespace uringsim {
+
+// How many SQ and CQ entries a ring gets: io_uring_fill_params' sizing, shared by setup
+// and IORING_REGISTER_RESIZE_RINGS. `entries` above the profile's maximum is clamped
+// with IORING_SETUP_CLAMP, else EINVAL; the SQ size is rounded up to a power of two. With
+// IORING_SETUP_CQSIZE the CQ size comes from `cq_entries` by the same rules and must be
+// at least the SQ size; otherwise it is twice the SQ size. `who` begins every reason.
+struct RingEntries {
+  uint32_t sq = 0;
+  uint32_t cq = 0;
+};
+Check size_ring_entries(const Profile& profile, const char* who, uint32_t entries, uint32_t cq_entries,
+                        uint32_t flags, RingEntries* out);
 
 // Where everything lives for one ring, exactly as the profile's Linux lays it out.
 struct RingLayout {
@@ -45,6 +58,22 @@ struct RingMemory {
   std::byte* sq_ring = nullptr;  // sq_ring_bytes
   std::byte* cq_ring = nullptr;  // == sq_ring when single_mmap()
   std::byte* sqes = nullptr;     // sqes_bytes
+  // IORING_SETUP_NO_MMAP: the pages are the client's own (sq_off.user_addr /
+  // cq_off.user_addr), reached through the host; nothing can be mmapped from the fd.
+  bool user_provided = false;
+  uint64_t rings_user_addr = 0;  // user_provided: client address of the rings region
+  uint64_t sqes_user_addr = 0;   // user_provided: client address of the SQE array
+};
+
+// What IORING_REGISTER_RESIZE_RINGS carries from the old ring memory to the new one
+// (io_register_resize_rings): the SQEs and CQEs between head and tail, by ring
+// position, and the shared words. Taken before the host replaces the memory.
+struct RingSnapshot {
+  uint32_t sq_head = 0, sq_tail = 0;
+  uint32_t cq_head = 0, cq_tail = 0;
+  uint32_t dropped = 0, sq_flags = 0, cq_flags = 0, cq_overflow = 0;
+  std::vector<std::byte> sqes;  // (sq_tail - sq_head) entries of sqe_size bytes, oldest first
+  std::vector<std::byte> cqes;  // (cq_tail - cq_head) entries of cqe_size bytes, oldest first
 };
 
 // A CQE on its way to the CQ (or waiting in the overflow list).
@@ -98,6 +127,20 @@ class Ring {
   uint32_t cq_overflow_counter() const;
   // CQEs posted into the CQ so far (not counting the backlog).
   uint64_t cqes_posted() const { return cqes_posted_; }
+
+  // --- IORING_REGISTER_RESIZE_RINGS (resize.cc) ---
+  // SQ entries published but not consumed, and CQEs not yet reaped, as Linux counts
+  // them for the -EOVERFLOW check: from the shared head and tail words.
+  uint32_t sq_pending() const { return sq_tail() - sq_head_; }
+  uint32_t cq_pending() const { return cq_tail_ - cq_head(); }
+  // Copies what a resize keeps out of the current memory.
+  RingSnapshot snapshot() const;
+  // Moves the ring onto new memory laid out by `layout` (entries may differ, flags
+  // not): writes masks and entries, then the snapshot's entries at the same absolute
+  // positions under the new masks, the heads, tails and counters. The private SQ
+  // head, CQ tail and the overflow backlog carry over unchanged.
+  // REQUIRES: the snapshot's pending counts fit the new sq_entries / cq_entries.
+  void move_to(const RingLayout& layout, const RingMemory& memory, const RingSnapshot& s);
 
   // The kernel-owned SQ flags word (IORING_SQ_*).
   void set_sq_flag(uint32_t bit);

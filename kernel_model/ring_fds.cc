@@ -10,19 +10,13 @@ namespace uringsim {
 
 namespace {
 
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 constexpr uint32_t kAnySlot = ~0u;
 
 }  // namespace
 
 int64_t register_ring_fds(Context& ctx, uint64_t arg, uint32_t nr) {
   if (nr == 0 || nr > kRingFdRegMax) {
-    return fail(ctx, make_fault(EINVAL, "REGISTER_RING_FDS: nr_args %u is not in [1, %u] -> EINVAL", nr, kRingFdRegMax));
+    return ctx.reject(make_fault(EINVAL, "REGISTER_RING_FDS: nr_args %u is not in [1, %u] -> EINVAL", nr, kRingFdRegMax));
   }
   TaskContext& task = ctx.kernel().add_task_context(task_id(ctx.caller().creds));
   // Entries are processed one by one; the first failure ends the call, and the result
@@ -80,12 +74,12 @@ int64_t register_ring_fds(Context& ctx, uint64_t arg, uint32_t nr) {
     }
   }
   if (done > 0) return done;
-  return fail(ctx, std::move(*err));
+  return ctx.reject(std::move(*err));
 }
 
 int64_t unregister_ring_fds(Context& ctx, uint64_t arg, uint32_t nr) {
   if (nr == 0 || nr > kRingFdRegMax) {
-    return fail(ctx, make_fault(EINVAL, "UNREGISTER_RING_FDS: nr_args %u is not in [1, %u] -> EINVAL", nr, kRingFdRegMax));
+    return ctx.reject(make_fault(EINVAL, "UNREGISTER_RING_FDS: nr_args %u is not in [1, %u] -> EINVAL", nr, kRingFdRegMax));
   }
   // A task that never used io_uring has nothing to unregister: 0, whatever the array says.
   TaskContext* task = ctx.kernel().task_context(task_id(ctx.caller().creds));
@@ -109,7 +103,7 @@ int64_t unregister_ring_fds(Context& ctx, uint64_t arg, uint32_t nr) {
     task->registered_rings[reg.offset].reset();  // an empty slot is not an error
   }
   if (done > 0) return done;
-  return fail(ctx, std::move(*err));
+  return ctx.reject(std::move(*err));
 }
 
 }  // namespace uringsim

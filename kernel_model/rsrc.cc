@@ -26,14 +26,6 @@ constexpr uint32_t kPinnedVmSince = 5006;        // pins also counted in mm->pin
 constexpr uint32_t kNullArgCheckSince = 6013;    // register.c: arg NULL -> EFAULT up front [?]
 constexpr uint32_t kRsrcSparseSince = 5019;      // IORING_RSRC_REGISTER_SPARSE
 
-unsigned long long ull(uint64_t v) { return v; }
-
-int64_t fail(Context& ctx, Fault f) {
-  const int64_t ret = -f.err;
-  ctx.set_fault(std::move(f));
-  return ret;
-}
-
 // The size of the compound page (folio) behind addresses of `v`, or 0 for ordinary
 // 4 KiB pages: hugetlb pages always, transparent huge pages where the VMA declares them.
 uint64_t compound_size(const Vma& v) {
@@ -331,11 +323,11 @@ Fault tag_on_empty_slot(const char* op, uint32_t i, uint64_t tag) {
 int64_t sqe_buffers_register(Context& ctx, const char* op, uint64_t data, uint32_t nr, uint64_t tags) {
   const Profile& p = ctx.profile();
   if (ctx.buffers().exists()) {
-    return fail(ctx, make_fault(EBUSY, "%s: this ring already has a buffer table (%u slots); unregister it first -> EBUSY",
+    return ctx.reject(make_fault(EBUSY, "%s: this ring already has a buffer table (%u slots); unregister it first -> EBUSY",
                                 op, ctx.buffers().size()));
   }
   if (nr == 0 || nr > p.max_reg_buffers) {
-    return fail(ctx, make_fault(EINVAL, "%s: %u buffers is not in [1, %u] on Linux %s -> EINVAL", op, nr,
+    return ctx.reject(make_fault(EINVAL, "%s: %u buffers is not in [1, %u] on Linux %s -> EINVAL", op, nr,
                                 p.max_reg_buffers, p.name.data()));
   }
   // Built aside and installed only when every iovec registered.
@@ -364,7 +356,7 @@ int64_t sqe_buffers_register(Context& ctx, const char* op, uint64_t data, uint32
     for (auto& n : nodes)
       if (n) n->tag = 0;
     while (!nodes.empty()) nodes.pop_back();
-    return fail(ctx, std::move(*err));
+    return ctx.reject(std::move(*err));
   }
   ctx.buffers().install(std::move(nodes));
   return 0;
@@ -468,12 +460,12 @@ int64_t register_buffers(Context& ctx, uint64_t arg, uint32_t nr) {
   const Profile& p = ctx.profile();
   const uint32_t version = profile_version(p);
   if (arg == 0 && version >= kNullArgCheckSince) {
-    return fail(ctx, make_fault(EFAULT, "REGISTER_BUFFERS: arg is NULL; it must point to %u struct iovec -> EFAULT", nr));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_BUFFERS: arg is NULL; it must point to %u struct iovec -> EFAULT", nr));
   }
   if (arg == 0) {
     // Older kernels checked the table and nr first, then faulted reading iovec 0.
     if (ctx.buffers().exists() || nr == 0 || nr > p.max_reg_buffers) return sqe_buffers_register(ctx, "REGISTER_BUFFERS", 0, nr, 0);
-    return fail(ctx, make_fault(EFAULT, "REGISTER_BUFFERS: cannot read iovec 0 at NULL -> EFAULT"));
+    return ctx.reject(make_fault(EFAULT, "REGISTER_BUFFERS: cannot read iovec 0 at NULL -> EFAULT"));
   }
   return sqe_buffers_register(ctx, "REGISTER_BUFFERS", arg, nr, 0);
 }
@@ -481,22 +473,22 @@ int64_t register_buffers(Context& ctx, uint64_t arg, uint32_t nr) {
 int64_t register_buffers2(Context& ctx, uint64_t arg, uint32_t size) {
   constexpr const char* kOp = "REGISTER_BUFFERS2";
   if (size != sizeof(io_uring_rsrc_register)) {
-    return fail(ctx, make_fault(EINVAL, "%s: nr_args is %u; it must be sizeof(struct io_uring_rsrc_register) = 32 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "%s: nr_args is %u; it must be sizeof(struct io_uring_rsrc_register) = 32 -> EINVAL",
                                 kOp, size));
   }
   io_uring_rsrc_register rr{};
-  if (Check c = read_arg(ctx, kOp, arg, &rr)) return fail(ctx, std::move(*c));
+  if (Check c = read_arg(ctx, kOp, arg, &rr)) return ctx.reject(std::move(*c));
   if (rr.nr == 0 || rr.resv2 != 0) {
-    return fail(ctx, make_fault(EINVAL, "%s: nr is %u and resv2 is 0x%llx; nr must be > 0 and resv2 0 -> EINVAL", kOp,
+    return ctx.reject(make_fault(EINVAL, "%s: nr is %u and resv2 is 0x%llx; nr must be > 0 and resv2 0 -> EINVAL", kOp,
                                 rr.nr, ull(rr.resv2)));
   }
   const uint32_t known = profile_version(ctx.profile()) >= kRsrcSparseSince ? IORING_RSRC_REGISTER_SPARSE : 0;
   if (rr.flags & ~known) {
-    return fail(ctx, make_fault(EINVAL, "%s: flags 0x%x; Linux %s knows only 0x%x (IORING_RSRC_REGISTER_SPARSE) -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "%s: flags 0x%x; Linux %s knows only 0x%x (IORING_RSRC_REGISTER_SPARSE) -> EINVAL",
                                 kOp, rr.flags, ctx.profile().name.data(), known));
   }
   if ((rr.flags & IORING_RSRC_REGISTER_SPARSE) && rr.data != 0) {
-    return fail(ctx, make_fault(EINVAL, "%s: IORING_RSRC_REGISTER_SPARSE with data 0x%llx; a sparse table takes no iovecs -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "%s: IORING_RSRC_REGISTER_SPARSE with data 0x%llx; a sparse table takes no iovecs -> EINVAL",
                                 kOp, ull(rr.data)));
   }
   // data 0 (with or without SPARSE) registers rr.nr empty slots.
@@ -506,22 +498,22 @@ int64_t register_buffers2(Context& ctx, uint64_t arg, uint32_t size) {
 int64_t update_buffers(Context& ctx, uint64_t arg, uint32_t size) {
   constexpr const char* kOp = "REGISTER_BUFFERS_UPDATE";
   if (size != sizeof(io_uring_rsrc_update2)) {
-    return fail(ctx, make_fault(EINVAL, "%s: nr_args is %u; it must be sizeof(struct io_uring_rsrc_update2) = 32 -> EINVAL",
+    return ctx.reject(make_fault(EINVAL, "%s: nr_args is %u; it must be sizeof(struct io_uring_rsrc_update2) = 32 -> EINVAL",
                                 kOp, size));
   }
   io_uring_rsrc_update2 up{};
-  if (Check c = read_arg(ctx, kOp, arg, &up)) return fail(ctx, std::move(*c));
+  if (Check c = read_arg(ctx, kOp, arg, &up)) return ctx.reject(std::move(*c));
   if (up.nr == 0 || up.resv != 0 || up.resv2 != 0) {
-    return fail(ctx, make_fault(EINVAL, "%s: nr %u, resv 0x%x, resv2 0x%x; nr must be > 0 and both resv 0 -> EINVAL", kOp,
+    return ctx.reject(make_fault(EINVAL, "%s: nr %u, resv 0x%x, resv2 0x%x; nr must be > 0 and both resv 0 -> EINVAL", kOp,
                                 up.nr, up.resv, up.resv2));
   }
   if (uint64_t{up.offset} + up.nr > UINT32_MAX) {
-    return fail(ctx, make_fault(EOVERFLOW, "%s: offset %u + nr %u overflows 32 bits -> EOVERFLOW", kOp, up.offset, up.nr));
+    return ctx.reject(make_fault(EOVERFLOW, "%s: offset %u + nr %u overflows 32 bits -> EOVERFLOW", kOp, up.offset, up.nr));
   }
   BufferTable& table = ctx.buffers();
-  if (!table.exists()) return fail(ctx, make_fault(ENXIO, "%s: this ring has no registered buffers -> ENXIO", kOp));
+  if (!table.exists()) return ctx.reject(make_fault(ENXIO, "%s: this ring has no registered buffers -> ENXIO", kOp));
   if (up.offset + up.nr > table.size()) {
-    return fail(ctx, make_fault(EINVAL, "%s: slots [%u, %u) go past the table's %u slots -> EINVAL", kOp, up.offset,
+    return ctx.reject(make_fault(EINVAL, "%s: slots [%u, %u) go past the table's %u slots -> EINVAL", kOp, up.offset,
                                 up.offset + up.nr, table.size()));
   }
   // Slot by slot; each replaced node is released at once (the table was its holder),
@@ -552,12 +544,12 @@ int64_t update_buffers(Context& ctx, uint64_t arg, uint32_t size) {
     if (err) ctx.set_fault(std::move(*err));  // why it stopped, for explain mode
     return done;
   }
-  return fail(ctx, std::move(*err));
+  return ctx.reject(std::move(*err));
 }
 
 int64_t unregister_buffers(Context& ctx) {
   if (!ctx.buffers().exists()) {
-    return fail(ctx, make_fault(ENXIO, "UNREGISTER_BUFFERS: this ring has no registered buffers -> ENXIO"));
+    return ctx.reject(make_fault(ENXIO, "UNREGISTER_BUFFERS: this ring has no registered buffers -> ENXIO"));
   }
   // Slots are released now; a request that holds a node keeps it (and the pins) until
   // it completes, as 6.18 does without waiting.
@@ -583,57 +575,57 @@ int64_t clone_buffers(Context& ctx, uint64_t arg) {
   if (rule == CloneRule::kFullTable) {
     // 6.12: the destination check came before reading the argument, and what 6.13
     // named src_off/dst_off/nr were still pad[0..2], which must be zero.
-    if (dst_table.exists()) return fail(ctx, busy());
-    if (Check c = read_arg(ctx, kOp, arg, &a)) return fail(ctx, std::move(*c));
+    if (dst_table.exists()) return ctx.reject(busy());
+    if (Check c = read_arg(ctx, kOp, arg, &a)) return ctx.reject(std::move(*c));
     if (a.flags & ~uint32_t{IORING_REGISTER_SRC_REGISTERED}) {
-      return fail(ctx, make_fault(EINVAL, "%s: flags 0x%x; Linux %s knows only IORING_REGISTER_SRC_REGISTERED (1) -> EINVAL",
+      return ctx.reject(make_fault(EINVAL, "%s: flags 0x%x; Linux %s knows only IORING_REGISTER_SRC_REGISTERED (1) -> EINVAL",
                                   kOp, a.flags, p.name.data()));
     }
     if (a.src_off || a.dst_off || a.nr || a.pad[0] || a.pad[1] || a.pad[2]) {
-      return fail(ctx, make_fault(EINVAL,
+      return ctx.reject(make_fault(EINVAL,
                                   "%s: bytes 8-31 must be zero on Linux %s (its struct has pad[6]; src_off, dst_off "
                                   "and nr arrived in 6.13) -> EINVAL",
                                   kOp, p.name.data()));
     }
   } else {
-    if (Check c = read_arg(ctx, kOp, arg, &a)) return fail(ctx, std::move(*c));
+    if (Check c = read_arg(ctx, kOp, arg, &a)) return ctx.reject(std::move(*c));
     constexpr uint32_t kKnown = IORING_REGISTER_SRC_REGISTERED | IORING_REGISTER_DST_REPLACE;
     if (a.flags & ~kKnown) {
-      return fail(ctx, make_fault(EINVAL, "%s: flags 0x%x include bits other than SRC_REGISTERED (1) and DST_REPLACE (2) -> EINVAL",
+      return ctx.reject(make_fault(EINVAL, "%s: flags 0x%x include bits other than SRC_REGISTERED (1) and DST_REPLACE (2) -> EINVAL",
                                   kOp, a.flags));
     }
     // Before the pad and the source are looked at: a bad pad or src_fd on a
     // destination with a table is still -EBUSY.
-    if (!(a.flags & IORING_REGISTER_DST_REPLACE) && dst_table.exists()) return fail(ctx, busy());
+    if (!(a.flags & IORING_REGISTER_DST_REPLACE) && dst_table.exists()) return ctx.reject(busy());
     if (a.pad[0] || a.pad[1] || a.pad[2]) {
-      return fail(ctx, make_fault(EINVAL, "%s: pad is {0x%x, 0x%x, 0x%x}; it must be zero -> EINVAL", kOp, a.pad[0],
+      return ctx.reject(make_fault(EINVAL, "%s: pad is {0x%x, 0x%x, 0x%x}; it must be zero -> EINVAL", kOp, a.pad[0],
                                   a.pad[1], a.pad[2]));
     }
   }
 
   Check err;
   Context* src = clone_source(ctx, a.src_fd, a.flags & IORING_REGISTER_SRC_REGISTERED, &err);
-  if (src == nullptr) return fail(ctx, std::move(*err));
+  if (src == nullptr) return ctx.reject(std::move(*err));
   const BufferTable& src_table = src->buffers();
   const uint32_t nbufs = src_table.exists() ? src_table.size() : 0;
   const uint32_t max = p.max_reg_buffers;
 
   if (rule == CloneRule::kFullTable) {
-    if (nbufs == 0) return fail(ctx, make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
+    if (nbufs == 0) return ctx.reject(make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
     a.nr = nbufs;
   } else {
     if (rule == CloneRule::kOffsetsChecked) {
       // 6.18: locking the source is refused to a task that is not its SINGLE_ISSUER owner.
       const int32_t tid = task_id(ctx.caller().creds);
       if (src != &ctx && src->submitter_tid() != 0 && src->submitter_tid() != tid) {
-        return fail(ctx, make_fault(EEXIST, "%s: the source ring is SINGLE_ISSUER, owned by task %d, not task %d -> EEXIST",
+        return ctx.reject(make_fault(EEXIST, "%s: the source ring is SINGLE_ISSUER, owned by task %d, not task %d -> EEXIST",
                                     kOp, src->submitter_tid(), tid));
       }
       // Jann Horn's fix: the pins are charged to one user and one mm; a clone into a
       // ring charging elsewhere would uncharge the wrong counters later.
       const AccountingIdentity mine = accounting_identity(ctx), theirs = accounting_identity(*src);
       if (!(mine == theirs)) {
-        return fail(ctx, make_fault(EINVAL,
+        return ctx.reject(make_fault(EINVAL,
                                     "%s: the rings are accounted to different owners (destination: %s %u, mm %llu; "
                                     "source: %s %u, mm %llu); the shared pins could not be uncharged correctly -> EINVAL",
                                     kOp, mine.has_user ? "uid" : "no memlock user, uid", ctx.creator().uid, ull(mine.mm),
@@ -642,20 +634,20 @@ int64_t clone_buffers(Context& ctx, uint64_t arg) {
       }
     }
     if (a.nr == 0 && (a.src_off || a.dst_off)) {
-      return fail(ctx, make_fault(EINVAL, "%s: src_off %u / dst_off %u given with nr 0 (nr 0 means the whole table) -> EINVAL",
+      return ctx.reject(make_fault(EINVAL, "%s: src_off %u / dst_off %u given with nr 0 (nr 0 means the whole table) -> EINVAL",
                                   kOp, a.src_off, a.dst_off));
     }
-    if (dst_table.exists() && !(a.flags & IORING_REGISTER_DST_REPLACE)) return fail(ctx, busy());
+    if (dst_table.exists() && !(a.flags & IORING_REGISTER_DST_REPLACE)) return ctx.reject(busy());
     const bool koong_order = rule == CloneRule::kOffsetsChecked;  // b8201b50e403
     if (koong_order && nbufs == 0) {
-      return fail(ctx, make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
+      return ctx.reject(make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
     }
     if (a.nr == 0) {
       a.nr = nbufs;
     } else if (a.nr > nbufs) {
-      return fail(ctx, make_fault(EINVAL, "%s: nr %u is more than the source's %u slots -> EINVAL", kOp, a.nr, nbufs));
+      return ctx.reject(make_fault(EINVAL, "%s: nr %u is more than the source's %u slots -> EINVAL", kOp, a.nr, nbufs));
     } else if (a.nr > max) {
-      return fail(ctx, make_fault(EINVAL, "%s: nr %u is more than %u -> EINVAL", kOp, a.nr, max));
+      return ctx.reject(make_fault(EINVAL, "%s: nr %u is more than %u -> EINVAL", kOp, a.nr, max));
     }
     // check_add_overflow into an int: above INT_MAX counts as overflow.
     auto src_range_bad = [&] { return uint64_t{a.nr} + a.src_off > INT32_MAX || a.nr + a.src_off > nbufs; };
@@ -663,17 +655,17 @@ int64_t clone_buffers(Context& ctx, uint64_t arg) {
       return make_fault(EOVERFLOW, "%s: source slots [%u, %llu) go past the source's %u slots -> EOVERFLOW", kOp,
                         a.src_off, ull(uint64_t{a.src_off} + a.nr), nbufs);
     };
-    if (koong_order && src_range_bad()) return fail(ctx, src_range_fault());
+    if (koong_order && src_range_bad()) return ctx.reject(src_range_fault());
     if (uint64_t{a.nr} + a.dst_off > UINT32_MAX) {
-      return fail(ctx, make_fault(EOVERFLOW, "%s: dst_off %u + nr %u overflows 32 bits -> EOVERFLOW", kOp, a.dst_off, a.nr));
+      return ctx.reject(make_fault(EOVERFLOW, "%s: dst_off %u + nr %u overflows 32 bits -> EOVERFLOW", kOp, a.dst_off, a.nr));
     }
     if (a.nr + a.dst_off > max) {
-      return fail(ctx, make_fault(EINVAL, "%s: destination slots [%u, %u) go past %u, the most a table can have -> EINVAL",
+      return ctx.reject(make_fault(EINVAL, "%s: destination slots [%u, %u) go past %u, the most a table can have -> EINVAL",
                                   kOp, a.dst_off, a.dst_off + a.nr, max));
     }
     if (!koong_order) {
-      if (nbufs == 0) return fail(ctx, make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
-      if (src_range_bad()) return fail(ctx, src_range_fault());
+      if (nbufs == 0) return ctx.reject(make_fault(ENXIO, "%s: the source ring has no registered buffers -> ENXIO", kOp));
+      if (src_range_bad()) return ctx.reject(src_range_fault());
     }
   }
 

@@ -58,8 +58,6 @@ constexpr uint32_t kRwAttrSince = 6015;      // attr_type_mask / attr_ptr
 
 enum class Dir { kRead, kWrite };
 
-unsigned long long ull(uint64_t v) { return v; }
-
 bool is_fixed(uint8_t opcode) {
   return opcode == IORING_OP_READ_FIXED || opcode == IORING_OP_WRITE_FIXED;
 }

@@ -11,9 +11,10 @@ packages=(
   liburing-dev fio
 )
 # `--tests`: what only the test suite needs (the HTML report is checked in a real
-# headless Chromium).
+# headless Chromium; scripts/test.sh builds the libFuzzer targets with clang 14 and
+# its sanitizer/libFuzzer runtimes).
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium)
+  packages+=(chromium clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -2,19 +2,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <time.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,9 +30,11 @@
 #include <utility>
 
 #include "kernel_model/kernel.h"
+#include "sim/captured_child.h"
 #include "sim/credentials.h"
 #include "sim/process_files.h"
 #include "sim/process_memory.h"
+#include "sim/sq_poller.h"  // SQPOLL
 #include "sim/ring_memory.h"
 #include "sim/wait_policy.h"
 #include "uapi/io_uring.h"
@@ -47,9 +47,6 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 namespace uringsim::sim {
 
@@ -59,135 +56,10 @@ constexpr int kSysSetup = 425;
 constexpr int kSysEnter = 426;
 constexpr int kSysRegister = 427;
 
-#if defined(__x86_64__)
-constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
-#else
-#error "uringsim run: add this architecture's AUDIT_ARCH_* value"
-#endif
-
 int sys_seccomp(unsigned op, unsigned flags, void* args) {
   return static_cast<int>(syscall(SYS_seccomp, op, flags, args));
 }
 int sys_pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
-// What the child tells the parent before it execs.
-struct ChildReport {
-  int ok;         // 1: the listener fd is attached
-  int err;        // errno of the step that failed
-  char what[96];  // which step
-};
-
-// In the child: NO_NEW_PRIVS, then the filter. Returns the listener fd or -1 (errno).
-int install_filter(const char** what) {
-  // io_uring_setup/enter/register always; mmap only with offset IORING_OFF_CQ_RING
-  // (see handle_cq_mmap). Everything else runs untouched. BPF jumps only forward.
-  constexpr uint32_t kArgs5Lo = offsetof(seccomp_data, args) + 5 * sizeof(uint64_t);
-  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "args[5] low word first");
-  sock_filter code[] = {
-      /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 0, 9),  // else 11: allow
-      /* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4),    // else 8
-      /* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArgs5Lo),
-      /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(IORING_OFF_CQ_RING), 0, 5),
-      /* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArgs5Lo + 4),
-      /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 3),            // 10: notify, 11: allow
-      /* 8 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kSysSetup, 0, 2),    // else 11
-      /* 9 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, kSysRegister, 1, 0), // 11 / 10
-      /* 10 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-      /* 11 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog prog{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    *what = "prctl(PR_SET_NO_NEW_PRIVS)";
-    return -1;
-  }
-  // WAIT_KILLABLE_RECV (5.19): once we received a call, a signal to the caller must not
-  // abort and restart it -- the model already acted (SQEs consumed), a restarted enter
-  // would act twice. Older kernels: fall back to the plain listener.
-  int fd = sys_seccomp(SECCOMP_SET_MODE_FILTER,
-                       SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                       &prog);
-  if (fd < 0 && errno == EINVAL) {
-    fd = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-  }
-  if (fd < 0) *what = "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)";
-  return fd;
-}
-
-bool send_report(int sock, const ChildReport& r, int fd) {
-  iovec iov{const_cast<ChildReport*>(&r), sizeof r};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    msg.msg_control = buf;
-    msg.msg_controllen = sizeof buf;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  return sendmsg(sock, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof r);
-}
-
-// Returns the received fd (or -1) and fills *r; false if nothing sensible arrived.
-bool recv_report(int sock, ChildReport* r, int* fd) {
-  *fd = -1;
-  iovec iov{r, sizeof *r};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof *r)) return false;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      std::memcpy(fd, CMSG_DATA(c), sizeof *fd);
-    }
-  }
-  return true;
-}
-
-[[noreturn]] void child_main(int sock, const std::vector<std::string>& args) {
-  ChildReport r{};
-  const char* what = "";
-  int listener = install_filter(&what);
-  if (listener < 0) {
-    r.err = errno;
-    std::snprintf(r.what, sizeof r.what, "%s", what);
-    send_report(sock, r, -1);
-    _exit(kRunSetupFailure);
-  }
-  r.ok = 1;
-  if (!send_report(sock, r, listener)) _exit(kRunSetupFailure);
-  close(listener);
-  // Wait for the parent to be ready (it may still fail, e.g. no notification sizes).
-  char go = 0;
-  ssize_t n;
-  do {
-    n = read(sock, &go, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1 || go != 1) _exit(kRunSetupFailure);
-  close(sock);
-
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  const int err = errno;
-  std::fprintf(stderr, "uringsim run: cannot run %s: %s\n", argv[0], std::strerror(err));
-  _exit(err == ENOENT ? 127 : 126);
-}
 
 const char* syscall_name(int nr) {
   switch (nr) {
@@ -229,13 +101,15 @@ void collect_references(pid_t pid, std::set<std::pair<dev_t, ino_t>>* out) {
   }
 }
 
-// The simulated kernel for one captured process tree.
+// The simulated kernel for captured processes: one Kernel (one clock, one memlock
+// account per uid) serving any number of seccomp listeners -- one per captured program
+// tree: `uringsim run`'s PROG, or every client of `uringsim serve`. A listener is served
+// until its filter has no users left.
 class Supervisor {
  public:
-  Supervisor(const RunOptions& opts, int listener)
+  explicit Supervisor(const RunOptions& opts)
       : opts_(opts),
-        kernel_(opts.profile != nullptr ? *opts.profile : default_profile(), &ring_memory_),
-        listener_(listener) {
+        kernel_(opts.profile != nullptr ? *opts.profile : default_profile(), &ring_memory_) {
     sync_clock(kernel_);
     if (opts_.make_observer) kernel_.set_observer(opts_.make_observer(kernel_));
   }
@@ -243,6 +117,8 @@ class Supervisor {
   ~Supervisor() {
     clients_.clear();
     for (auto& [id, info] : rings_) kernel_.destroy(id);
+    for (const Listener& l : listeners_) close(l.fd);
+    if (recv_alarm_installed_) sigaction(SIGALRM, &old_alarm_, nullptr);
   }
 
   // Allocates the notification buffers. False with *error if the kernel won't say.
@@ -254,83 +130,109 @@ class Supervisor {
     }
     req_buf_.assign(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)), 0);
     resp_buf_.assign(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)), 0);
-    // Best effort: keeps each round trip on one CPU (6.6+).
-    sync_wakeup_ = ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-                         SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
     return true;
   }
 
-  // Serves until every captured task is gone. Returns PROG's exit status.
-  int serve(pid_t prog) {
-    int prog_pidfd = sys_pidfd_open(prog);
-    bool prog_reaped = false;
-    int status = 0;
-    std::vector<pollfd> pfds;
-    std::vector<pid_t> owners;  // per pfds entry: tgid, -1 for PROG's pidfd, 0 otherwise
-    for (;;) {
-      pfds.clear();
-      owners.clear();
-      pfds.push_back({listener_, POLLIN, 0});
-      owners.push_back(0);
-      if (!prog_reaped && prog_pidfd >= 0) {
-        pfds.push_back({prog_pidfd, POLLIN, 0});
-        owners.push_back(-1);
-      }
-      for (auto& [tgid, c] : clients_) {
-        if (c->files.pidfd() >= 0) {
-          pfds.push_back({c->files.pidfd(), POLLIN, 0});
-          owners.push_back(tgid);
-        }
-      }
-      // Files parked requests wait on, and when the next timer or wait deadline is due.
-      const size_t fixed_fds = pfds.size();
-      const uint64_t wake = add_wanted_fds(pfds, owners);
-      timespec ts{};
-      timespec* tsp = nullptr;
-      if (wake != UINT64_MAX) {
-        const uint64_t now = monotonic_ns();
-        const uint64_t d = wake > now ? wake - now : 0;
-        ts.tv_sec = static_cast<time_t>(d / 1000000000ull);
-        ts.tv_nsec = static_cast<long>(d % 1000000000ull);
-        tsp = &ts;
-      }
-      int n = ppoll(pfds.data(), pfds.size(), tsp, nullptr);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        std::perror("uringsim run: poll");
-        break;
-      }
-      if (pfds[0].revents & POLLIN) handle_one();
-      std::vector<pid_t> exited;
-      for (size_t i = 1; i < pfds.size(); ++i) {
-        if (owners[i] == 0 || !(pfds[i].revents & (POLLIN | POLLHUP))) continue;
-        if (owners[i] == -1) {
-          // PROG exited: reap it (a zombie still holds the filter) and keep serving
-          // its descendants until the filter has no users left (POLLHUP).
-          if (waitpid(prog, &status, WNOHANG) == prog) {
-            prog_reaped = true;
-            close(prog_pidfd);
-            prog_pidfd = -1;
-          }
-        } else {
-          exited.push_back(owners[i]);
-        }
-      }
-      for (pid_t tgid : exited) client_exited(tgid);
-      if (!parked_.empty() || wake != UINT64_MAX || pfds.size() > fixed_fds) progress_all();
-      if (prog_pidfd < 0 && !prog_reaped && (pfds[0].revents & POLLHUP)) {
-        // No pidfd (very old kernel): reap once the listener hangs up.
-        while (waitpid(prog, &status, 0) < 0 && errno == EINTR) {}
-        prog_reaped = true;
-      }
-      if (prog_reaped && (pfds[0].revents & (POLLHUP | POLLERR))) break;
+  // Serves listener `fd` from now on, and owns it. `untrusted`: it came from a client
+  // of `uringsim serve`, which may have kept a copy and race us for its notifications;
+  // a RECV on it is bounded in time (see receive()).
+  void add_listener(int fd, bool untrusted) {
+    // Best effort: keeps each round trip on one CPU (6.6+).
+    const bool sync_wakeup =
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+    sync_wakeup_ = (listeners_.empty() || sync_wakeup_) && sync_wakeup;
+    if (untrusted && !recv_alarm_installed_) {
+      // SIGALRM interrupts a RECV that found nothing (no SA_RESTART: it fails EINTR).
+      struct sigaction sa{};
+      sa.sa_handler = [](int) {};
+      sigemptyset(&sa.sa_mask);
+      sigaction(SIGALRM, &sa, &old_alarm_);
+      recv_alarm_installed_ = true;
     }
-    if (opts_.stats) print_stats();
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    listeners_.push_back(Listener{fd, untrusted});
+  }
+
+  size_t listener_count() const { return listeners_.size(); }
+
+  // One turn of the service loop. Waits (ppoll with `sigmask`) until a listener has a
+  // notification, a client exits, a file a parked request waits on is ready, the next
+  // timer is due -- or one of the caller's `extra` fds has an event (their revents are
+  // filled in for the caller) -- and serves whatever is ready. Returns false if ppoll
+  // failed (errno); true otherwise, also when a signal interrupted it (EINTR).
+  bool serve_once(std::vector<pollfd>& extra, const sigset_t* sigmask) {
+    pfds_.clear();
+    owners_.clear();
+    for (const Listener& l : listeners_) {
+      pfds_.push_back({l.fd, POLLIN, 0});
+      owners_.push_back(0);
+    }
+    const size_t nlisteners = listeners_.size();
+    for (auto& [tgid, c] : clients_) {
+      if (c->files.pidfd() >= 0) {
+        pfds_.push_back({c->files.pidfd(), POLLIN, 0});
+        owners_.push_back(tgid);
+      }
+    }
+    // Files parked requests wait on, and when the next timer or wait deadline is due.
+    const size_t fixed_fds = pfds_.size();
+    const uint64_t wake = add_wanted_fds(pfds_, owners_);
+    const size_t first_extra = pfds_.size();
+    for (const pollfd& e : extra) {
+      pfds_.push_back({e.fd, e.events, 0});
+      owners_.push_back(0);
+    }
+    timespec ts{};
+    timespec* tsp = nullptr;
+    if (wake != UINT64_MAX) {
+      const uint64_t now = monotonic_ns();
+      const uint64_t d = wake > now ? wake - now : 0;
+      ts.tv_sec = static_cast<time_t>(d / 1000000000ull);
+      ts.tv_nsec = static_cast<long>(d % 1000000000ull);
+      tsp = &ts;
+    }
+    if (sq_poller_.busy()) {  // SQPOLL: an awake SQ thread busy-polls (sim/sq_poller.h)
+      ts = timespec{};
+      tsp = &ts;
+    }
+    int n = ppoll(pfds_.data(), pfds_.size(), tsp, sigmask);
+    if (n < 0) return errno == EINTR;
+    for (size_t i = 0; i < extra.size(); ++i) extra[i].revents = pfds_[first_extra + i].revents;
+    for (size_t i = 0; i < nlisteners; ++i) {
+      if (pfds_[i].revents & POLLIN) handle_one(listeners_[i]);
+    }
+    exited_.clear();
+    for (size_t i = nlisteners; i < fixed_fds; ++i) {
+      if (owners_[i] != 0 && (pfds_[i].revents & (POLLIN | POLLHUP))) exited_.push_back(owners_[i]);
+    }
+    for (pid_t tgid : exited_) client_exited(tgid);
+    sq_poller_.tick();  // SQPOLL: the SQ threads' pass, before parked waits are judged
+    if (!parked_.empty() || wake != UINT64_MAX || first_extra > fixed_fds) progress_all();
+    // A listener hangs up when its filter has no users left: every task it captured has
+    // exited and been reaped. Nothing more can arrive on it.
+    for (size_t i = nlisteners; i-- > 0;) {
+      if (pfds_[i].revents & (POLLHUP | POLLERR)) drop_listener(i);
+    }
+    return true;
+  }
+
+  void print_stats(const char* who) {
+    std::fprintf(stderr,
+                 "%s: %llu io_uring syscalls served, %.1f us mean service time "
+                 "(model + checks, excluding the notification round trip); sync wake-up %s; %zu rings left\n",
+                 who, (unsigned long long)calls_, calls_ ? service_ns_ / calls_ / 1000.0 : 0.0,
+                 sync_wakeup_ ? "on" : "off", rings_.size());
   }
 
  private:
+  struct Listener {
+    int fd;
+    bool untrusted;
+  };
+  // A captured syscall awaiting its answer: the listener it arrived on and its id.
+  struct Call {
+    int listener;
+    uint64_t id;
+  };
   struct Client {
     Client(pid_t tgid, MemfdRingMemory* rings) : memory(tgid), files(tgid, rings) {}
     ProcessMemory memory;
@@ -371,48 +273,65 @@ class Supervisor {
     return true;
   }
 
-  bool still_valid(uint64_t id) {
-    return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  bool still_valid(Call call) {
+    return ioctl(call.listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &call.id) == 0;
   }
 
-  void respond(uint64_t id, int64_t ret) {
+  void respond(Call call, int64_t ret) {
     seccomp_notif_resp* r = resp();
     std::memset(r, 0, resp_buf_.size());
-    r->id = id;
+    r->id = call.id;
     if (ret < 0) {
       r->error = static_cast<int32_t>(ret);
     } else {
       r->val = ret;
     }
     // ENOENT: the caller died or was interrupted meanwhile; nothing to answer.
-    ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, r);
+    ioctl(call.listener, SECCOMP_IOCTL_NOTIF_SEND, r);
   }
 
-  void handle_one() {
+  // SECCOMP_IOCTL_NOTIF_RECV, which blocks until a notification is there. poll said one
+  // is; but whoever else holds the listener (a client of `uringsim serve` may keep its
+  // copy) can take it first, and the kernel process must not hang on that: for an
+  // untrusted listener a 100 ms alarm interrupts the wait (EINTR).
+  bool receive(const Listener& l) {
     std::memset(req_buf_.data(), 0, req_buf_.size());
-    if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, req()) != 0) return;  // EINTR/ENOENT
+    if (!l.untrusted) return ioctl(l.fd, SECCOMP_IOCTL_NOTIF_RECV, req()) == 0;  // EINTR/ENOENT
+    itimerval deadline{};
+    deadline.it_value.tv_usec = 100000;
+    setitimer(ITIMER_REAL, &deadline, nullptr);
+    const bool received = ioctl(l.fd, SECCOMP_IOCTL_NOTIF_RECV, req()) == 0;
+    deadline.it_value.tv_usec = 0;
+    setitimer(ITIMER_REAL, &deadline, nullptr);
+    return received;
+  }
+
+  // Serves one notification of listener `l`.
+  void handle_one(const Listener& l) {
+    if (!receive(l)) return;
     const auto t0 = std::chrono::steady_clock::now();
     const seccomp_notif n = *req();
+    const Call call{l.fd, n.id};
     const pid_t tid = static_cast<pid_t>(n.pid);
     Client* c = client_for(tid);
     if (c == nullptr) {
-      respond(n.id, -ESRCH);
+      respond(call, -ESRCH);
       return;
     }
     const pid_t tgid = c->files.pid();
     c->memory.retarget(tid);  // a zombie leader has no mm: use the calling thread
     const int nr = n.data.nr;
     if (nr == SYS_mmap) {
-      handle_cq_mmap(n, *c);
+      handle_cq_mmap(call, n, *c);
       return;
     }
     if ((nr != kSysEnter || !c->creds_loaded) && !load_creds(*c, tid, tgid)) {
-      respond(n.id, -ESRCH);
+      respond(call, -ESRCH);
       return;
     }
     if (nr == kSysSetup) collect_unreferenced_rings();
     // The pid in the notification is only trustworthy while the notification is.
-    if (!still_valid(n.id)) return;
+    if (!still_valid(call)) return;
 
     c->files.begin_call();
     c->creds.tid = tid;  // SINGLE_ISSUER: which task submits
@@ -420,7 +339,7 @@ class Supervisor {
     Caller caller{c->creds, &c->memory, &c->files};
     if (opts_.wrap_caller) opts_.wrap_caller(caller);
     // OPENAT and friends give the client new descriptors through this notification.
-    c->files.set_installer([this, id = n.id](int srcfd, bool cloexec) { return add_fd(id, srcfd, cloexec); });
+    c->files.set_installer([this, call](int srcfd, bool cloexec) { return add_fd(call, srcfd, cloexec); });
     const __u64* a = n.data.args;
     const int fd = static_cast<int>(static_cast<uint32_t>(a[0]));
     int64_t ret = -ENOSYS;
@@ -430,7 +349,7 @@ class Supervisor {
       case kSysSetup: {
         ret = kernel_.setup(caller, static_cast<uint32_t>(a[0]), a[1]);
         if (ret >= 0) {
-          ret = install_ring(n.id, *c, static_cast<RingId>(ret));
+          ret = install_ring(call, *c, static_cast<RingId>(ret));
           responded = true;
         }
         break;
@@ -444,7 +363,7 @@ class Supervisor {
           std::shared_ptr<File> f = c->files.get(fd);
           if (f && f->ring() != kNoRing) {
             // Try once now; otherwise park the notification and keep serving.
-            Parked p{n.id, tgid, tid, Wait{f->ring(), r, kernel_.now_ns()}};
+            Parked p{call, tgid, tid, Wait{f->ring(), r, kernel_.now_ns()}};
             kernel_.progress(caller, p.wait.ring, /*waiting=*/true);
             if (!finish_if_done(p, &ret)) {
               parked_.push_back(p);
@@ -466,7 +385,7 @@ class Supervisor {
     // and returns only when it blocks again.
     ++calls_;
     service_ns_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-    if (!responded) respond(n.id, ret);
+    if (!responded) respond(call, ret);
     if (opts_.trace) {
       std::fprintf(stderr, "uringsim: pid %d %s(0x%llx, 0x%llx, 0x%llx, 0x%llx) = %s", tid,
                    syscall_name(nr), (unsigned long long)a[0], (unsigned long long)a[1],
@@ -479,7 +398,7 @@ class Supervisor {
 
   // An enter parked in a GETEVENTS wait: its notification is answered later.
   struct Parked {
-    uint64_t id;
+    Call call;
     pid_t tgid;
     pid_t tid;
     Wait wait;
@@ -565,7 +484,7 @@ class Supervisor {
     if (opts_.trace && !why.reason.empty()) {
       std::fprintf(stderr, "uringsim: pid %d: %s\n", p.tid, why.reason.c_str());
     }
-    respond(p.id, *ret);
+    respond(p.call, *ret);
     return true;
   }
 
@@ -578,7 +497,7 @@ class Supervisor {
   // shared one; liburing-style teardown, which unmaps both, is unaffected.) Anything
   // else -- not a ring, a split-layout ring with a real CQ region, a hint or MAP_FIXED
   // -- is left to the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
-  void handle_cq_mmap(const seccomp_notif& n, Client& c) {
+  void handle_cq_mmap(Call call, const seccomp_notif& n, Client& c) {
     const uint64_t* a = reinterpret_cast<const uint64_t*>(n.data.args);
     const uint64_t addr = a[0], len = a[1], flags = a[3];
     const int fd = static_cast<int>(static_cast<uint32_t>(a[4]));
@@ -587,21 +506,20 @@ class Supervisor {
     Context* ctx = (f && f->ring() != kNoRing) ? kernel_.context(f->ring()) : nullptr;
     if (ctx == nullptr || !ctx->ring().layout().single_mmap() || addr != 0 ||
         (flags & MAP_FIXED) != 0) {
-      continue_syscall(n.id);
+      continue_syscall(call);
       return;
     }
     auto info = rings_.find(f->ring());
     uint64_t start = 0, end = 0;
     if (info != rings_.end() &&
-        find_mapping(static_cast<pid_t>(n.pid), info->second.dev, info->second.ino, &start, &end) &&
-        end - start >= len) {
+        find_mapping(static_cast<pid_t>(n.pid), info->second.dev, info->second.ino, len, &start, &end)) {
       if (opts_.trace) {
         std::fprintf(stderr,
                      "uringsim: pid %u mmap(IORING_OFF_CQ_RING) of single-mmap ring fd %d = "
                      "0x%llx (its existing IORING_OFF_SQ_RING mapping)\n",
                      n.pid, fd, (unsigned long long)start);
       }
-      if (still_valid(n.id)) respond(n.id, static_cast<int64_t>(start));
+      if (still_valid(call)) respond(call, static_cast<int64_t>(start));
       return;
     }
     // Not mapped at IORING_OFF_SQ_RING yet: there are no pages we could alias.
@@ -611,19 +529,20 @@ class Supervisor {
                    "before mapping IORING_OFF_SQ_RING: -ENOMEM (uringsim cannot alias)\n",
                    n.pid, fd);
     }
-    respond(n.id, -ENOMEM);
+    respond(call, -ENOMEM);
   }
 
-  void continue_syscall(uint64_t id) {
+  void continue_syscall(Call call) {
     seccomp_notif_resp* r = resp();
     std::memset(r, 0, resp_buf_.size());
-    r->id = id;
+    r->id = call.id;
     r->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, r);
+    ioctl(call.listener, SECCOMP_IOCTL_NOTIF_SEND, r);
   }
 
-  // The caller's mapping of (dev, ino) at file offset 0 (IORING_OFF_SQ_RING).
-  static bool find_mapping(pid_t pid, dev_t dev, ino_t ino, uint64_t* start, uint64_t* end) {
+  // The caller's mapping of (dev, ino) at file offset 0 (IORING_OFF_SQ_RING) that is at
+  // least `min_len` long (after RESIZE_RINGS a client may still hold the old, shorter one).
+  static bool find_mapping(pid_t pid, dev_t dev, ino_t ino, uint64_t min_len, uint64_t* start, uint64_t* end) {
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/maps", static_cast<int>(pid));
     FILE* f = std::fopen(path, "re");
@@ -634,7 +553,7 @@ class Supervisor {
       unsigned long long s, e, off, i;
       unsigned maj, min;
       if (std::sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &s, &e, &off, &maj, &min, &i) == 6 &&
-          off == 0 && makedev(maj, min) == dev && static_cast<ino_t>(i) == ino) {
+          off == 0 && makedev(maj, min) == dev && static_cast<ino_t>(i) == ino && e - s >= min_len) {
         *start = s;
         *end = e;
         found = true;
@@ -645,47 +564,47 @@ class Supervisor {
   }
 
   // Installs a copy of our `srcfd` in the notifying process (its OPENAT result).
-  int add_fd(uint64_t id, int srcfd, bool cloexec) {
+  int add_fd(Call call, int srcfd, bool cloexec) {
     seccomp_notif_addfd addfd{};
-    addfd.id = id;
+    addfd.id = call.id;
     addfd.flags = 0;
     addfd.srcfd = static_cast<uint32_t>(srcfd);
     addfd.newfd = 0;
     addfd.newfd_flags = cloexec ? O_CLOEXEC : 0;
-    const int newfd = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+    const int newfd = ioctl(call.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
     return newfd >= 0 ? newfd : -errno;
   }
 
   // Puts ring `ring`'s memfd into the caller as its io_uring_setup return value.
-  int64_t install_ring(uint64_t id, Client& c, RingId ring) {
+  int64_t install_ring(Call call, Client& c, RingId ring) {
     const int memfd = ring_memory_.fd(ring);
     struct stat st;
     if (memfd < 0 || fstat(memfd, &st) != 0) {
       kernel_.destroy(ring);
-      respond(id, -ENOMEM);
+      respond(call, -ENOMEM);
       return -ENOMEM;
     }
     seccomp_notif_addfd addfd{};
-    addfd.id = id;
+    addfd.id = call.id;
     addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
     addfd.srcfd = static_cast<uint32_t>(memfd);
     addfd.newfd = 0;
     addfd.newfd_flags = O_CLOEXEC;  // Linux's ring fd is O_CLOEXEC (io_uring_install_fd)
-    int newfd = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+    int newfd = ioctl(call.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
     bool sent = newfd >= 0;
     if (newfd < 0 && errno == EINVAL) {
       // Before 5.14 there is no ADDFD_FLAG_SEND: install, then answer separately.
       addfd.flags = 0;
-      newfd = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+      newfd = ioctl(call.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
     }
     if (newfd < 0) {
       const int err = errno;
       kernel_.destroy(ring);
       // With SEND, a failed ADDFD sent nothing: answer the call unless it is gone.
-      if (err != ENOENT) respond(id, -err);
+      if (err != ENOENT) respond(call, -err);
       return -err;
     }
-    if (!sent) respond(id, newfd);
+    if (!sent) respond(call, newfd);
     c.files.set_ring_fd(newfd, ring);
     rings_[ring] = RingInfo{c.files.pid(), st.st_dev, st.st_ino};
     return newfd;
@@ -703,6 +622,7 @@ class Supervisor {
     for (auto it = tgid_of_.begin(); it != tgid_of_.end();) {
       it = it->second == tgid ? tgid_of_.erase(it) : std::next(it);
     }
+    sq_poller_.process_exited(tgid);  // SQPOLL: its SQ threads die with it
     collect_unreferenced_rings();
   }
 
@@ -723,26 +643,50 @@ class Supervisor {
     }
   }
 
-  void print_stats() {
-    std::fprintf(stderr,
-                 "uringsim run: %llu io_uring syscalls served, %.1f us mean service time "
-                 "(model + checks, excluding the notification round trip); sync wake-up %s; %zu rings left\n",
-                 (unsigned long long)calls_, calls_ ? service_ns_ / calls_ / 1000.0 : 0.0,
-                 sync_wakeup_ ? "on" : "off", rings_.size());
+  // Closes listener `i`, whose filter has no users left; its parked calls (of tasks
+  // that are gone) go with it.
+  void drop_listener(size_t i) {
+    const int fd = listeners_[i].fd;
+    for (size_t j = 0; j < parked_.size();) {
+      if (parked_[j].call.listener == fd) {
+        parked_.erase(parked_.begin() + static_cast<std::ptrdiff_t>(j));
+      } else {
+        ++j;
+      }
+    }
+    close(fd);
+    listeners_.erase(listeners_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 
   const RunOptions& opts_;
   MemfdRingMemory ring_memory_;  // outlives kernel_ (declared first)
   Kernel kernel_;
-  int listener_;
+  std::vector<Listener> listeners_;
   std::vector<char> req_buf_, resp_buf_;
   bool sync_wakeup_ = false;
+  bool recv_alarm_installed_ = false;
+  struct sigaction old_alarm_{};
+  // serve_once's poll set, kept between turns so a turn allocates nothing.
+  std::vector<pollfd> pfds_;
+  std::vector<pid_t> owners_;  // per pfds_ entry: the client's tgid, 0 for others
+  std::vector<pid_t> exited_;
   std::map<pid_t, std::unique_ptr<Client>> clients_;
   std::unordered_map<pid_t, pid_t> tgid_of_;
   std::map<RingId, RingInfo> rings_;
   std::vector<Parked> parked_;
   uint64_t calls_ = 0;
   double service_ns_ = 0;
+  // SQPOLL (sim/sq_poller.h): SQ threads are threads of their ring creator's process.
+  SqPoller sq_poller_{kernel_, [this](int32_t tgid, Caller* out) {
+                        Client* c = client_of(tgid);
+                        if (c == nullptr) return false;
+                        c->memory.retarget(tgid);
+                        c->files.begin_call();
+                        out->memory = &c->memory;
+                        out->files = &c->files;
+                        if (opts_.wrap_caller) opts_.wrap_caller(*out);
+                        return true;
+                      }};
 };
 
 // SIGTERM/SIGHUP sent to `uringsim run` are meant for the program (a service manager
@@ -752,6 +696,39 @@ void forward_signal(int sig) {
   if (g_forward_to > 0) kill(static_cast<pid_t>(g_forward_to), sig);
 }
 
+// Serves `sup` until PROG has exited and its filter has no users left (its descendants
+// are gone too). Returns PROG's exit status.
+int serve_until_prog_exits(Supervisor& sup, pid_t prog) {
+  int prog_pidfd = sys_pidfd_open(prog);
+  bool prog_reaped = false;
+  int status = 0;
+  std::vector<pollfd> extra;
+  while (!prog_reaped || sup.listener_count() > 0) {
+    extra.clear();
+    if (!prog_reaped && prog_pidfd >= 0) extra.push_back({prog_pidfd, POLLIN, 0});
+    if (!sup.serve_once(extra, nullptr)) {
+      std::perror("uringsim run: poll");
+      break;
+    }
+    if (!extra.empty() && (extra[0].revents & (POLLIN | POLLHUP))) {
+      // PROG exited: reap it (a zombie still holds the filter) and keep serving its
+      // descendants until the filter has no users left (the listener hangs up).
+      if (waitpid(prog, &status, WNOHANG) == prog) {
+        prog_reaped = true;
+        close(prog_pidfd);
+        prog_pidfd = -1;
+      }
+    }
+    if (!prog_reaped && prog_pidfd < 0 && sup.listener_count() == 0) {
+      // No pidfd (very old kernel): reap once the listener hangs up.
+      while (waitpid(prog, &status, 0) < 0 && errno == EINTR) {}
+      prog_reaped = true;
+    }
+  }
+  if (prog_pidfd >= 0) close(prog_pidfd);
+  return shell_status(status);
+}
+
 }  // namespace
 
 int run_captured(const RunOptions& opts, std::string* error) {
@@ -759,39 +736,8 @@ int run_captured(const RunOptions& opts, std::string* error) {
     *error = "no program given (usage: uringsim run [options] -- PROG ARGS...)";
     return kRunSetupFailure;
   }
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    *error = std::string("socketpair: ") + std::strerror(errno);
-    return kRunSetupFailure;
-  }
-  std::fflush(nullptr);
-  pid_t child = fork();
-  if (child < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
-    close(sv[0]);
-    close(sv[1]);
-    return kRunSetupFailure;
-  }
-  if (child == 0) {
-    close(sv[0]);
-    child_main(sv[1], opts.argv);
-  }
-  close(sv[1]);
-  auto abandon = [&](const std::string& why) {
-    *error = why;
-    close(sv[0]);  // the child reads EOF and exits
-    int st;
-    while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
-    return kRunSetupFailure;
-  };
-
-  ChildReport report{};
-  int listener = -1;
-  if (!recv_report(sv[0], &report, &listener)) return abandon("the child died before installing the seccomp filter");
-  if (!report.ok || listener < 0) {
-    return abandon(std::string("seccomp user notification unavailable: ") + report.what + ": " +
-                   std::strerror(report.err));
-  }
+  CapturedChild child;
+  if (!child.spawn(opts.argv, "uringsim run", error)) return kRunSetupFailure;
   // Like system(3): ^C and ^\ are for the program; we report how it ended.
   struct sigaction ign{}, old_int{}, old_quit{};
   ign.sa_handler = SIG_IGN;
@@ -804,7 +750,7 @@ int run_captured(const RunOptions& opts, std::string* error) {
   struct sigaction fwd{}, old_term{}, old_hup{};
   fwd.sa_handler = forward_signal;
   sigemptyset(&fwd.sa_mask);
-  g_forward_to = child;
+  g_forward_to = child.pid();
   sigaction(SIGTERM, &fwd, &old_term);
   sigaction(SIGHUP, &fwd, &old_hup);
   auto restore_signals = [&]() {
@@ -818,25 +764,42 @@ int run_captured(const RunOptions& opts, std::string* error) {
 
   int status;
   {
-    Supervisor sup(opts, listener);
+    Supervisor sup(opts);
     std::string why;
     if (!sup.init(&why)) {
-      close(listener);
       restore_signals();
-      return abandon("seccomp user notification unavailable: " + why);
+      child.abandon();
+      *error = "seccomp user notification unavailable: " + why;
+      return kRunSetupFailure;
     }
-    const char go = 1;
-    if (write(sv[0], &go, 1) != 1) {
-      close(listener);
+    const pid_t prog = child.pid();
+    sup.add_listener(child.take_listener(), /*untrusted=*/false);
+    if (!child.start(error)) {
       restore_signals();
-      return abandon(std::string("cannot start the child: ") + std::strerror(errno));
+      return kRunSetupFailure;
     }
-    close(sv[0]);
-    status = sup.serve(child);
+    status = serve_until_prog_exits(sup, prog);
+    if (opts.stats) sup.print_stats("uringsim run");
   }
-  close(listener);
   restore_signals();
   return status;
 }
+
+struct CaptureKernel::Impl {
+  explicit Impl(const RunOptions& opts) : supervisor(opts) {}
+  Supervisor supervisor;
+};
+
+CaptureKernel::CaptureKernel(const RunOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
+CaptureKernel::~CaptureKernel() = default;
+bool CaptureKernel::init(std::string* error) { return impl_->supervisor.init(error); }
+void CaptureKernel::add_listener(int listener, bool untrusted) {
+  impl_->supervisor.add_listener(listener, untrusted);
+}
+size_t CaptureKernel::listener_count() const { return impl_->supervisor.listener_count(); }
+bool CaptureKernel::serve_once(std::vector<pollfd>& extra, const sigset_t* sigmask) {
+  return impl_->supervisor.serve_once(extra, sigmask);
+}
+void CaptureKernel::print_stats(const char* who) { impl_->supervisor.print_stats(who); }
 
 }  // namespace uringsim::sim

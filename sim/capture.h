@@ -3,8 +3,9 @@
 // `uringsim run -- PROG ARGS...` lands here. We fork; the child sets NO_NEW_PRIVS,
 // installs a seccomp filter that turns io_uring_setup/enter/register (425/426/427)
 // into SECCOMP_RET_USER_NOTIF (every other syscall runs untouched), hands the listener
-// fd to the parent over a socketpair (SCM_RIGHTS) and execs PROG. The filter is
-// inherited, so PROG's descendants are captured too. The parent -- this process -- is
+// fd to the parent over a socketpair (SCM_RIGHTS) and execs PROG (sim/captured_child.h,
+// sim/seccomp_filter.h). The filter is inherited, so PROG's descendants are captured
+// too. The parent -- this process -- is
 // the simulated kernel for all of them: one service loop receives each notification,
 // answers it with the Kernel (client memory through process_vm_readv/writev, client
 // fds through pidfd_getfd) and, for io_uring_setup, installs the ring's memfd in the
@@ -30,13 +31,22 @@
 // on a single-mmap ring the answer is the caller's existing IORING_OFF_SQ_RING mapping,
 // because a memfd cannot alias the same pages at two offsets (sim/ring_memory.h).
 //
+// Several listeners. The same loop serves any number of listeners with one Kernel:
+// `uringsim serve` (sim/serve.h) adds one per attached client. Clients are told apart by
+// thread group: each has its own fd table and memory, so a ring fd number of one is
+// nothing to another (-EBADF), while memlock is charged per uid across all of them.
+//
 // TOCTOU. A notification's pid may die and be reused while we work: the loop checks
 // SECCOMP_IOCTL_NOTIF_ID_VALID after reading the request and before touching the
 // caller's memory; the response of a dead caller is dropped by the kernel.
 #pragma once
 
+#include <poll.h>
+#include <signal.h>
+
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,5 +81,40 @@ inline constexpr int kRunSetupFailure = 2;
 // it was killed). If capture cannot be set up, returns kRunSetupFailure with *error
 // set to a sentence ("seccomp user notification unavailable: ...").
 int run_captured(const RunOptions& opts, std::string* error);
+
+// The service loop of run_captured as a building block: one simulated Kernel answering
+// the notifications of any number of seccomp listeners (sim/seccomp_filter.h), for
+// hosts that run their own loop around it (`uringsim serve`).
+class CaptureKernel {
+ public:
+  // Builds the Kernel (opts.profile, memlock, trace, make_observer, wrap_caller; argv
+  // is not used).
+  explicit CaptureKernel(const RunOptions& opts);
+  ~CaptureKernel();  // destroys every ring left, closes the listeners
+  CaptureKernel(const CaptureKernel&) = delete;
+  CaptureKernel& operator=(const CaptureKernel&) = delete;
+
+  // False with *error if this host cannot serve seccomp notifications.
+  bool init(std::string* error);
+
+  // Serves `listener` from now on and owns it; it is closed once its filter has no users
+  // left. `untrusted`: a client handed it over and may keep a copy, so a receive on it
+  // is bounded in time (the loop then uses SIGALRM: do not use it elsewhere).
+  void add_listener(int listener, bool untrusted);
+  size_t listener_count() const;
+
+  // One turn of the loop: waits (ppoll with `sigmask`) for any listener, client exit,
+  // parked wait or timer -- or an event on one of the caller's `extra` fds, whose
+  // revents it fills in -- and serves what is ready. False if ppoll failed (errno);
+  // true otherwise, also when a signal interrupted the wait.
+  bool serve_once(std::vector<pollfd>& extra, const sigset_t* sigmask);
+
+  // "WHO: N io_uring syscalls served, ..." on stderr.
+  void print_stats(const char* who);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace uringsim::sim

@@ -1,10 +1,16 @@
 #include "sim/embedded.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -29,7 +35,15 @@ int32_t current_tid() {
 
 // Member order matters: the Kernel tears its rings down through ring_memory, so
 // ring_memory must be constructed first and destroyed last.
-struct EmbeddedKernel::Impl {
+//
+// SQPOLL: the first SQPOLL ring starts a real thread here, the SQ thread host. From
+// then on every call and that thread take `mu` around the model (the application's
+// ring memory needs no lock: the model reads and writes it with atomics, as Linux
+// does). While a simulated SQ thread is awake the host thread busy-polls -- one
+// Kernel::sqpoll_tick per pass, like Linux's thread spinning for sq_thread_idle --
+// and once they all sleep it blocks on `sq_wake` until an enter may have woken one.
+// Before any SQPOLL ring exists nothing locks: the NOP path stays as it was.
+struct EmbeddedKernel::Impl final : SqpollHost {
   MemfdRingMemory ring_memory;
   Kernel kernel;
   ProcessMemory memory;
@@ -45,12 +59,83 @@ struct EmbeddedKernel::Impl {
 
   std::vector<pollfd> wanted;  // reused by wait()
 
+  // The SQ thread host (see above).
+  std::mutex mu;
+  std::condition_variable sq_wake;     // to the host thread: an enter may have woken a thread
+  std::condition_variable sq_progress; // to waiters: the SQ threads ran a pass
+  std::thread sq_host;
+  bool sq_host_running = false;  // set once, by setup, before the thread starts
+  bool sq_host_stop = false;
+  std::atomic<int> callers_waiting{0};  // calls queued on `mu`: the busy-poll backs off
+  // A waiter on an SQPOLL ring polls this long before it sleeps on sq_progress.
+  static constexpr uint64_t kSpinBeforeSleepNs = 50'000;
+
   Impl(const Profile& profile, const Credentials& creds)
       : kernel(profile, &ring_memory), memory(getpid()), files(getpid(), &ring_memory) {
     caller.creds = creds;
     caller.memory = &memory;
     caller.files = &files;
     sync_clock(kernel);
+    kernel.set_sqpoll_host(this);
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    kernel.set_online_cpus(cpus > 0 ? static_cast<uint32_t>(cpus) : 1);
+  }
+
+  ~Impl() override { stop_sq_host(); }
+
+  // SQ threads are threads of this process: they see its memory and fds.
+  bool sq_thread_process(int32_t tgid, Caller* out) override {
+    if (tgid != caller.creds.pid) return false;
+    out->memory = &memory;
+    out->files = &files;
+    return true;
+  }
+
+  // Locks `mu` once the SQ thread host runs; before that, a no-op.
+  std::unique_lock<std::mutex> lock_model() {
+    std::unique_lock<std::mutex> lk(mu, std::defer_lock);
+    if (sq_host_running) {
+      ++callers_waiting;
+      lk.lock();
+      --callers_waiting;
+    }
+    return lk;
+  }
+
+  void start_sq_host() {
+    if (sq_host_running) return;
+    sq_host_running = true;
+    sq_host = std::thread([this] { run_sq_host(); });
+  }
+
+  void stop_sq_host() {
+    if (!sq_host.joinable()) return;  // never started, or already stopped
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      sq_host_stop = true;
+    }
+    sq_wake.notify_all();
+    sq_host.join();
+  }
+
+  void run_sq_host() {
+    std::unique_lock<std::mutex> lk(mu);
+    while (!sq_host_stop) {
+      kernel.set_now(monotonic_ns());
+      files.begin_call();
+      kernel.sqpoll_tick();
+      sq_progress.notify_all();
+      if (kernel.sq_threads_awake()) {
+        // Busy-polling, as Linux's SQ thread does; callers waiting for the model go first.
+        lk.unlock();
+        do {
+          sched_yield();
+        } while (callers_waiting.load(std::memory_order_relaxed) > 0);
+        lk.lock();
+      } else {
+        sq_wake.wait(lk, [this] { return sq_host_stop || kernel.sq_threads_awake(); });
+      }
+    }
   }
 
   // Lists the host fds parked requests of `ring` wait on.
@@ -62,10 +147,12 @@ struct EmbeddedKernel::Impl {
   }
 
   // The caller blocks, as on Linux, while something can still complete (see
-  // sim/wait_policy.h); never forever.
-  int64_t wait(RingId ring, const EnterResult& entered) {
+  // sim/wait_policy.h); never forever. `lk` holds the model (when the SQ thread host
+  // runs) and is released while sleeping.
+  int64_t wait(RingId ring, const EnterResult& entered, std::unique_lock<std::mutex>& lk) {
     Wait w{ring, entered, kernel.now_ns()};
     wait_note = Fault{};
+    const uint64_t spin_until = monotonic_ns() + kSpinBeforeSleepNs;
     for (;;) {
       kernel.set_now(monotonic_ns());
       kernel.progress(caller, ring, /*waiting=*/true);
@@ -77,16 +164,42 @@ struct EmbeddedKernel::Impl {
         return ret;
       }
       const uint64_t wake = wait_wake_at(kernel, w);
+      const uint64_t now = kernel.now_ns();
+      uint64_t d = wake == UINT64_MAX ? UINT64_MAX : (wake > now ? wake - now : 0);
+      const SqThread* sq = kernel.sq_thread(ring);
+      if (sq != nullptr && sq->awake() && lk.owns_lock()) {
+        // The ring's SQ thread is running: its passes post the CQEs. Sleep until the
+        // next pass (or a timeout), polling fds now and then.
+        constexpr uint64_t kRecheckNs = 200'000;
+        if (wanted.empty()) {
+          if (monotonic_ns() < spin_until) {
+            // Spin first (docs: a cross-CPU futex wake-up costs ~85 us, a NOP ~100 ns).
+            lk.unlock();
+            sched_yield();
+            ++callers_waiting;
+            lk.lock();
+            --callers_waiting;
+          } else {
+            sq_progress.wait_for(lk, std::chrono::nanoseconds(std::min(d, kRecheckNs)));
+          }
+          continue;
+        }
+        d = std::min(d, kRecheckNs);
+      }
       timespec ts{};
       timespec* tsp = nullptr;
-      if (wake != UINT64_MAX) {
-        const uint64_t now = kernel.now_ns();
-        const uint64_t d = wake > now ? wake - now : 0;
+      if (d != UINT64_MAX) {
         ts.tv_sec = static_cast<time_t>(d / 1000000000ull);
         ts.tv_nsec = static_cast<long>(d % 1000000000ull);
         tsp = &ts;
       }
+      if (lk.owns_lock()) lk.unlock();
       ppoll(wanted.data(), wanted.size(), tsp, nullptr);
+      if (sq_host_running) {
+        ++callers_waiting;
+        lk.lock();
+        --callers_waiting;
+      }
     }
   }
 };
@@ -98,12 +211,14 @@ EmbeddedKernel::EmbeddedKernel(const Profile& profile, const Credentials& creds)
     : impl_(std::make_unique<Impl>(profile, creds)) {}
 
 EmbeddedKernel::~EmbeddedKernel() {
+  impl_->stop_sq_host();  // no SQ thread may run while the rings go
   // Destroy rings while the provider is certainly alive (returns their charges).
   for (auto& [fd, slot] : impl_->ring_fds) impl_->kernel.destroy(slot.id);
 }
 
 int EmbeddedKernel::setup(uint32_t entries, io_uring_params* params) {
   Impl& s = *impl_;
+  std::unique_lock<std::mutex> lk = s.lock_model();
   s.wait_note_is_last = false;
   s.files.begin_call();
   s.caller.creds.tid = current_tid();
@@ -117,12 +232,17 @@ int EmbeddedKernel::setup(uint32_t entries, io_uring_params* params) {
   }
   s.files.set_ring_fd(fd, id);
   s.ring_fds[fd] = Impl::RingSlot{id, s.kernel.context(id)};
+  if (s.kernel.sq_thread(id) != nullptr) {
+    s.start_sq_host();
+    s.sq_wake.notify_all();  // a new thread makes its first pass
+  }
   return fd;
 }
 
 int EmbeddedKernel::enter(int ring_fd, uint32_t to_submit, uint32_t min_complete,
                           uint32_t flags, const void* arg, size_t argsz) {
   Impl& s = *impl_;
+  std::unique_lock<std::mutex> lk = s.lock_model();
   s.wait_note_is_last = false;
   s.files.begin_call();
   s.caller.creds.tid = current_tid();
@@ -137,12 +257,15 @@ int EmbeddedKernel::enter(int ring_fd, uint32_t to_submit, uint32_t min_complete
   }
   const uint64_t argp = reinterpret_cast<uint64_t>(arg);
   EnterResult r = s.kernel.enter(s.caller, ring_fd, to_submit, min_complete, flags, argp, argsz);
+  // IORING_ENTER_SQ_WAKEUP may have woken a sleeping SQ thread.
+  if (s.sq_host_running && (flags & IORING_ENTER_SQ_WAKEUP)) s.sq_wake.notify_all();
   if (!r.must_wait || it == s.ring_fds.end()) return static_cast<int>(r.ret);
-  return static_cast<int>(s.wait(it->second.id, r));
+  return static_cast<int>(s.wait(it->second.id, r, lk));
 }
 
 int EmbeddedKernel::do_register(int ring_fd, uint32_t opcode, const void* arg, uint32_t nr_args) {
   Impl& s = *impl_;
+  std::unique_lock<std::mutex> lk = s.lock_model();
   s.wait_note_is_last = false;
   s.files.begin_call();
   s.caller.creds.tid = current_tid();
@@ -154,6 +277,7 @@ int EmbeddedKernel::do_register(int ring_fd, uint32_t opcode, const void* arg, u
 
 int EmbeddedKernel::close(int ring_fd) {
   Impl& s = *impl_;
+  std::unique_lock<std::mutex> lk = s.lock_model();
   auto it = s.ring_fds.find(ring_fd);
   if (it == s.ring_fds.end()) return -EBADF;
   const RingId ring = it->second.id;

@@ -6,6 +6,12 @@
 // exactly as on Linux; enter()/do_register() take that fd. Pointers in arguments are
 // this process's addresses and are validated like any client's (a bad pointer is
 // -EFAULT, never a crash). Return values use the kernel convention: >= 0 or -errno.
+//
+// IORING_SETUP_SQPOLL works as on Linux: the first SQPOLL ring starts one real thread
+// in this process that runs the simulated SQ threads (Kernel::sqpoll_tick), so SQEs
+// are consumed without io_uring_enter, the thread busy-polls for sq_thread_idle and
+// then sets IORING_SQ_NEED_WAKEUP. From then on the calls below serialize on a mutex
+// with that thread; before, they take no lock.
 #pragma once
 
 #include <cstdint>

@@ -2,12 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/kcmp.h>
-#include <poll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "traces/host_socket.h"
 
 namespace uringsim::sim {
 
@@ -148,44 +146,12 @@ int sockopt_int(int fd, int opt) {
 
 ssize_t HostFile::sock_send(const void* buf, size_t len, int flags, const SockMsg& m) {
   if (kind_ != FileKind::kSocket) return -ENOTSOCK;
-  iovec iov{const_cast<void*>(buf), len};
-  msghdr h{};
-  h.msg_name = m.name;
-  h.msg_namelen = m.namelen;
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = m.control;
-  h.msg_controllen = m.controllen;
-  ssize_t r;
-  do {
-    r = ::sendmsg(fd_, &h, flags);
-  } while (r < 0 && errno == EINTR);
-  return r < 0 ? -errno : r;
+  return traces::host_sock_send(fd_, buf, len, flags, m);
 }
 
 ssize_t HostFile::sock_recv(void* buf, size_t len, int flags, SockMsg& m) {
   if (kind_ != FileKind::kSocket) return -ENOTSOCK;
-  iovec iov{buf, len};
-  msghdr h{};
-  h.msg_name = m.name;
-  h.msg_namelen = m.namelen;
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = m.control;
-  h.msg_controllen = m.controllen;
-  ssize_t r;
-  do {
-    r = ::recvmsg(fd_, &h, flags);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  m.namelen = h.msg_namelen;
-  m.controllen = h.msg_controllen;
-  m.msg_flags = h.msg_flags;
-  m.inq = -1;
-  // Linux fills msg_inq for stream sockets (TCP, AF_UNIX stream) when io_uring asks.
-  int q = 0;
-  if (m.want_inq && sockopt_int(fd_, SO_TYPE) == SOCK_STREAM && ioctl(fd_, SIOCINQ, &q) == 0) m.inq = q;
-  return r;
+  return traces::host_sock_recv(fd_, buf, len, flags, m, sockopt_int(fd_, SO_TYPE) == SOCK_STREAM);
 }
 
 bool HostFile::sock_supports_zc() const {

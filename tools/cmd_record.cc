@@ -4,12 +4,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel_model/profile.h"
 #include "sim/capture.h"
 #include "tools/commands.h"
+#include "traces/chaos_profile.h"
 #include "traces/recorder.h"
 
 namespace uringsim::tools {
@@ -23,16 +25,23 @@ void add_record_command(CLI::App& app, int* exit_code) {
     std::string output;
     std::string kernel = std::string(default_profile().name);
     uint64_t memlock = 0;
+    uint64_t chaos_seed = 0;
+    std::string chaos_profile;
     std::vector<std::string> prog;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("-o,--output", args->output, "The trace to write (.jsonl)")->required();
   cmd->add_option("--kernel", args->kernel, "Kernel profile to simulate: " + names)->capture_default_str();
   auto* memlock = cmd->add_option("--memlock", args->memlock, "RLIMIT_MEMLOCK (bytes) the simulated kernel sees");
+  auto* chaos = cmd->add_option("--chaos", args->chaos_seed,
+                                "Inject faults as `uringsim run --chaos` does; the trace records the seed and "
+                                "rates, so it replays exactly (docs/chaos.md)");
+  cmd->add_option("--chaos-profile", args->chaos_profile, "Injection rates (JSON, docs/chaos.md) for --chaos")
+      ->needs(chaos);
   cmd->add_option("prog", args->prog, "PROG ARGS... (put them after --)")->required();
   cmd->footer("Exit status: PROG's; 2 if the capture or the trace file failed.\n"
               "Example: uringsim record -o copy.jsonl -- ./build/bin/examples/uring_copy_fixed in out");
-  cmd->callback([args, memlock, exit_code]() {
+  cmd->callback([args, memlock, chaos, exit_code]() {
     sim::RunOptions opts;
     opts.profile = find_profile(args->kernel);
     if (opts.profile == nullptr) {
@@ -42,8 +51,21 @@ void add_record_command(CLI::App& app, int* exit_code) {
     }
     if (memlock->count() > 0) opts.memlock = args->memlock;
     opts.argv = args->prog;
+    std::optional<ChaosConfig> chaos_config;
+    if (chaos->count() > 0) {
+      chaos_config = default_chaos_config(args->chaos_seed);
+      std::string why;
+      if (!args->chaos_profile.empty() &&
+          !traces::load_chaos_profile(args->chaos_profile, args->chaos_seed, &*chaos_config, &why)) {
+        std::fprintf(stderr, "uringsim record: --chaos-profile %s\n", why.c_str());
+        *exit_code = sim::kRunSetupFailure;
+        return;
+      }
+    }
     std::unique_ptr<traces::Recorder> recorder;
-    opts.make_observer = [&recorder](Kernel& kernel) -> Observer* {
+    opts.make_observer = [&recorder, chaos_config](Kernel& kernel) -> Observer* {
+      // Chaos first: the recorder copies the config into the trace header.
+      if (chaos_config) kernel.chaos().configure(*chaos_config);
       recorder = std::make_unique<traces::Recorder>(kernel, "uringsim record");
       struct utsname u;
       if (uname(&u) == 0) recorder->set_host_kernel(u.release);

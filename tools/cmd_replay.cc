@@ -5,6 +5,7 @@
 
 #include "kernel_model/profile.h"
 #include "tools/commands.h"
+#include "traces/cost_model_json.h"
 #include "traces/explain.h"
 #include "traces/jsonl.h"
 #include "traces/replay.h"
@@ -24,6 +25,9 @@ void add_replay_command(CLI::App& app, int* exit_code) {
     bool update = false;
     bool quiet = false;
     std::string explain;
+    std::string cost_model;
+    int64_t as_uid = -1;
+    int64_t memlock = -1;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("file", args->file, "The trace (.jsonl)")->required();
@@ -39,6 +43,16 @@ void add_replay_command(CLI::App& app, int* exit_code) {
                                   "error) on stderr: text (default) or json")
                       ->expected(0, 1)
                       ->check(CLI::IsMember({"", "text", "json"}));
+  cmd->add_option("--cost-model", args->cost_model,
+                  "On the simulator: cost model coefficients (JSON, docs/cost-model.md) for the model time each "
+                  "call is charged (compared with the trace's model_time_ns, shown by --explain)");
+  cmd->add_option("--as-uid", args->as_uid,
+                  "With --target kernel: replay in a child process running as this uid, with no capabilities "
+                  "(default: the trace header's caller; needs root)")
+      ->check(CLI::Range(int64_t{0}, int64_t{UINT32_MAX}));
+  cmd->add_option("--memlock", args->memlock,
+                  "With --target kernel: RLIMIT_MEMLOCK in bytes for that process (default: the trace header's)")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX));
   cmd->footer(
       "Exit status: 0 everything agrees (or --update wrote the file); 1 divergences; 2 the trace is unreadable "
       "or the options are wrong; 3 the target cannot replay this trace (e.g. huge pages unavailable).\n"
@@ -65,6 +79,18 @@ void add_replay_command(CLI::App& app, int* exit_code) {
         *exit_code = 2;
         return;
       }
+      if (!args->cost_model.empty()) {
+        std::fprintf(stderr, "uringsim replay: --cost-model sets the simulator's cost model; Linux has none\n");
+        *exit_code = 2;
+        return;
+      }
+    } else if (args->as_uid >= 0 || args->memlock >= 0) {
+      std::fprintf(stderr, "uringsim replay: --as-uid and --memlock are for --target kernel; the simulator takes the "
+                           "caller from the trace header\n");
+      *exit_code = 2;
+      return;
+    }
+    if (args->target == "kernel") {
       target = std::make_unique<traces::KernelTarget>();
     } else {
       const Profile* p = nullptr;
@@ -77,6 +103,16 @@ void add_replay_command(CLI::App& app, int* exit_code) {
         }
       }
       auto sim = std::make_unique<traces::SimTarget>(p);
+      if (!args->cost_model.empty()) {
+        CostModel model;
+        std::string why;
+        if (!traces::load_cost_model(args->cost_model, &model, &why)) {
+          std::fprintf(stderr, "uringsim replay: --cost-model %s: %s\n", args->cost_model.c_str(), why.c_str());
+          *exit_code = 2;
+          return;
+        }
+        sim->set_cost_model(model);
+      }
       if (explain->count() > 0) {
         traces::ExplainOptions eo;
         eo.format = args->explain == "json" ? traces::ExplainFormat::kJson : traces::ExplainFormat::kText;
@@ -89,7 +125,17 @@ void add_replay_command(CLI::App& app, int* exit_code) {
     }
     traces::ReplayOptions opts;
     opts.update = args->update;
-    traces::ReplayResult r = traces::replay(trace, *target, opts);
+    // On Linux, a caller other than root with CAP_IPC_LOCK (the trace header's, or
+    // --as-uid/--memlock) runs in a child process that becomes that caller.
+    traces::CallerDecl caller = trace.header.caller;
+    if (args->as_uid >= 0) {
+      caller.uid = static_cast<uint32_t>(args->as_uid);
+      caller.cap_ipc_lock = caller.uid == 0;
+    }
+    if (args->memlock >= 0) caller.memlock = static_cast<uint64_t>(args->memlock);
+    traces::ReplayResult r = args->target == "kernel" && !caller.is_default()
+                                 ? traces::replay_on_linux_as(trace, caller, opts)
+                                 : traces::replay(trace, *target, opts);
     if (r.skipped) {
       std::fprintf(stderr, "%s: skipped: %s cannot replay it: %s\n", args->file.c_str(), target->name().c_str(),
                    r.skip_reason.c_str());

@@ -7,6 +7,7 @@
 #include "kernel_model/profile.h"
 #include "sim/capture.h"
 #include "tools/commands.h"
+#include "traces/chaos_profile.h"
 #include "traces/cost_model_json.h"
 #include "traces/explain.h"
 
@@ -29,6 +30,8 @@ void add_run_command(CLI::App& app, int* exit_code) {
     std::string explain;
     std::string color = "auto";
     std::string cost_model;
+    uint64_t chaos_seed = 0;
+    std::string chaos_profile;
     std::vector<std::string> prog;
   };
   auto args = std::make_shared<Args>();
@@ -49,10 +52,15 @@ void add_run_command(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--cost-model", args->cost_model,
                   "Cost model coefficients (JSON, docs/cost-model.md) for the simulated kernel's clock");
+  auto* chaos = cmd->add_option("--chaos", args->chaos_seed,
+                                "Inject what Linux may do but rarely does (short transfers, -EAGAIN, -ENOBUFS, "
+                                "reordered completions, latency), seeded: docs/chaos.md");
+  cmd->add_option("--chaos-profile", args->chaos_profile, "Injection rates (JSON, docs/chaos.md) for --chaos")
+      ->needs(chaos);
   cmd->add_option("prog", args->prog, "PROG ARGS... (put them after --)")->required();
   cmd->footer("Exit status: PROG's (128+N if it died of signal N); 2 if the capture could "
               "not be set up.\nExample: uringsim run --kernel 6.18 -- ./build/bin/examples/uring_nop_ping 1000");
-  cmd->callback([args, memlock, explain, exit_code]() {
+  cmd->callback([args, memlock, explain, chaos, exit_code]() {
     sim::RunOptions opts;
     opts.profile = find_profile(args->kernel);
     if (opts.profile == nullptr) {
@@ -87,6 +95,21 @@ void add_run_command(CLI::App& app, int* exit_code) {
       // Installed on the Kernel as soon as it is built, before PROG's first call.
       opts.make_observer = [model, inner = std::move(opts.make_observer)](Kernel& kernel) -> Observer* {
         kernel.set_cost_model(model);
+        return inner ? inner(kernel) : nullptr;
+      };
+    }
+    if (chaos->count() > 0) {
+      ChaosConfig config = default_chaos_config(args->chaos_seed);
+      std::string why;
+      if (!args->chaos_profile.empty() &&
+          !traces::load_chaos_profile(args->chaos_profile, args->chaos_seed, &config, &why)) {
+        std::fprintf(stderr, "uringsim run: --chaos-profile %s\n", why.c_str());
+        *exit_code = sim::kRunSetupFailure;
+        return;
+      }
+      // Before PROG's first call, so every request is subject to the same stream.
+      opts.make_observer = [config, inner = std::move(opts.make_observer)](Kernel& kernel) -> Observer* {
+        kernel.chaos().configure(config);
         return inner ? inner(kernel) : nullptr;
       };
     }

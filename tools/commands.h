@@ -17,5 +17,8 @@ void add_record_command(CLI::App& app, int* exit_code);
 void add_fuzz_command(CLI::App& app, int* exit_code);
 void add_import_perf_command(CLI::App& app, int* exit_code);
 void add_report_command(CLI::App& app, int* exit_code);
+void add_calibrate_command(CLI::App& app, int* exit_code);
+void add_serve_command(CLI::App& app, int* exit_code);
+void add_attach_command(CLI::App& app, int* exit_code);
 
 }  // namespace uringsim::tools

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   uringsim::tools::add_fuzz_command(app, &exit_code);
   uringsim::tools::add_import_perf_command(app, &exit_code);
   uringsim::tools::add_report_command(app, &exit_code);
+  uringsim::tools::add_calibrate_command(app, &exit_code);
+  uringsim::tools::add_serve_command(app, &exit_code);
+  uringsim::tools::add_attach_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -93,6 +93,24 @@ bool parse_cost_model(const std::string& text, CostModel* model, std::string* er
   return true;
 }
 
+bool set_cost_coefficient(CostModel* model, const std::string& name, uint64_t ns) {
+  if (name.rfind("op_ns.", 0) == 0) {
+    char* end = nullptr;
+    const char* digits = name.c_str() + 6;
+    const unsigned long op = std::strtoul(digits, &end, 10);
+    if (end == digits || *end != '\0' || op >= 64) return false;
+    model->op_ns[op] = ns;
+    return true;
+  }
+  for (const Field& f : kFields) {
+    if (name == f.name) {
+      model->*f.member = ns;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool load_cost_model(const std::string& path, CostModel* model, std::string* error) {
   std::ifstream in(path);
   if (!in) {
@@ -104,9 +122,12 @@ bool load_cost_model(const std::string& path, CostModel* model, std::string* err
   return parse_cost_model(ss.str(), model, error);
 }
 
-std::string cost_model_json(const CostModel& model) {
+std::string cost_model_json(const CostModel& model) { return cost_model_json(model, ""); }
+
+std::string cost_model_json(const CostModel& model, const std::string& measured_on) {
   nlohmann::ordered_json j;
   j["format"] = kFormat;
+  if (!measured_on.empty()) j["measured_on"] = measured_on;
   for (const Field& f : kFields) j[f.name] = model.*f.member;
   nlohmann::ordered_json ops = nlohmann::ordered_json::object();
   for (int i = 0; i < 64; ++i)

@@ -157,6 +157,23 @@ std::string ExplainObserver::time_text() {
   return strprintf(" [t=+%.3f ms]", static_cast<double>(now - first_now_ns_) / 1e6);
 }
 
+namespace {
+
+// Nanoseconds for people: "850 ns", "17.2 µs", "738.1 ms", "1.25 s".
+std::string duration_text(uint64_t ns) {
+  if (ns < 1000) return strprintf("%" PRIu64 " ns", ns);
+  if (ns < 1000000) return strprintf("%.1f µs", static_cast<double>(ns) / 1e3);
+  if (ns < 1000000000) return strprintf("%.1f ms", static_cast<double>(ns) / 1e6);
+  return strprintf("%.2f s", static_cast<double>(ns) / 1e9);
+}
+
+}  // namespace
+
+std::string ExplainObserver::model_time_text() {
+  return "model time: " + duration_text(kernel_.last_call_model_ns()) + " (total " +
+         duration_text(kernel_.model_time_ns()) + ")";
+}
+
 void ExplainObserver::flush_block(Style style, std::string call_text, std::string call_json) {
   std::string out;
   if (format_ == ExplainFormat::kJson) {
@@ -263,7 +280,7 @@ void ExplainObserver::after_setup(const Caller& caller, uint32_t entries, uint64
   if (ret >= 0) owners_[ring] = owner;
 
   if (format_ == ExplainFormat::kJson) {
-    Json j = {{"seq", seq_}, {"event", "setup"}, {"time_ns", kernel_.now_ns()}, {"entries", entries},
+    Json j = {{"seq", seq_}, {"event", "setup"}, {"time_ns", kernel_.now_ns()}, {"model_ns", kernel_.last_call_model_ns()}, {"model_total_ns", kernel_.model_time_ns()}, {"entries", entries},
               {"params_addr", hex(params_addr)}};
     if (setup_in_) {
       j["params_in"] = Json{{"flags", setup_in_->flags},
@@ -309,6 +326,7 @@ void ExplainObserver::after_setup(const Caller& caller, uint32_t entries, uint64
                                     out->cq_off.cqes));
   }
   pending_.emplace_back(Style::kPlain, memlock_text(owner));
+  pending_.emplace_back(Style::kPlain, model_time_text());
   flush_block(ret < 0 ? Style::kCallError : Style::kCall, call, "");
   setup_in_.reset();
 }
@@ -330,6 +348,8 @@ void ExplainObserver::after_enter(const Caller&, RingId ring, const EnterResult&
     Json j = {{"seq", seq_},
               {"event", "enter"},
               {"time_ns", kernel_.now_ns()},
+              {"model_ns", kernel_.last_call_model_ns()},
+              {"model_total_ns", kernel_.model_time_ns()},
               {"fd", call_fd_},
               {"ring", ring == kNoRing ? Json(nullptr) : Json(ring)},
               {"to_submit", call_to_submit_},
@@ -363,6 +383,7 @@ void ExplainObserver::after_enter(const Caller&, RingId ring, const EnterResult&
     call += " = " + result_text(r.ret);
   }
   if (after) pending_.emplace_back(Style::kPlain, state_text(before, *after));
+  pending_.emplace_back(Style::kPlain, model_time_text());
   flush_block(r.ret < 0 ? Style::kCallError : Style::kCall, call, "");
 }
 
@@ -401,6 +422,8 @@ void ExplainObserver::after_register(const Caller& caller, RingId ring, uint32_t
     Json j = {{"seq", seq_},
               {"event", "register"},
               {"time_ns", kernel_.now_ns()},
+              {"model_ns", kernel_.last_call_model_ns()},
+              {"model_total_ns", kernel_.model_time_ns()},
               {"fd", call_fd_},
               {"ring", ring == kNoRing ? Json(nullptr) : Json(ring)},
               {"opcode", op},
@@ -421,6 +444,7 @@ void ExplainObserver::after_register(const Caller& caller, RingId ring, uint32_t
   call += strprintf(", opcode=%s, arg=%s, nr_args=%u) = %s", opname.c_str(), hex(arg).c_str(), nr_args,
                     result_text(ret).c_str());
   pending_.emplace_back(Style::kPlain, memlock_text(owner));
+  pending_.emplace_back(Style::kPlain, model_time_text());
   flush_block(ret < 0 ? Style::kCallError : Style::kCall, call, "");
 }
 

@@ -18,6 +18,7 @@
 //     CQE user_data=0x1 res=0 flags=0
 //     ...
 //     SQ head 0->2 tail 2 | CQ head 0 tail 0->2 (2 ready)
+//     model time: 1.2 µs (total 3.4 µs)
 //
 // JSON: one object per line; a syscall's object ({"seq":2,"event":"enter",...}) comes
 // first and the events inside it follow with the same "seq". Keys: see explain.cc.
@@ -102,6 +103,9 @@ class ExplainObserver : public Observer {
   void close_async_block(bool opened, RingId ring);
   // " [t=+1.250 ms]": model time since the first call, when the host runs the clock.
   std::string time_text();
+  // "model time: 17.2 µs (total 409.8 ms)": what the cost model charged the call that
+  // just returned, and the model clock since the Kernel was created.
+  std::string model_time_text();
   void emit(std::string_view text);
   std::string paint(Style style, const std::string& text) const;
 

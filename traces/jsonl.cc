@@ -15,6 +15,7 @@
 #include "kernel_model/fault.h"
 #include "kernel_model/opdef.h"
 #include "kernel_model/profile.h"
+#include "traces/chaos_profile.h"
 
 namespace uringsim::traces {
 
@@ -188,12 +189,12 @@ class Reader {
     const json& v = o.raw("uringsim_trace");
     uint64_t ver;
     if (!as_u64(v, &ver)) bad("uringsim_trace", std::string("expected the format version number, got ") + type_name(v));
-    if (ver != kTraceVersion) {
-      bad("uringsim_trace", strprintf("version %llu is not supported (this uringsim reads version %d)",
-                                      (unsigned long long)ver, kTraceVersion));
+    if (ver != kTraceVersion && ver != kTraceVersionSockets) {
+      bad("uringsim_trace", strprintf("version %llu is not supported (this uringsim reads versions %d and %d)",
+                                      (unsigned long long)ver, kTraceVersion, kTraceVersionSockets));
     }
     Header& h = t_.header;
-    h.version = kTraceVersion;
+    h.version = static_cast<int>(ver);
     if (o.has("profile")) h.profile = o.str("profile");
     if (find_profile(h.profile) == nullptr) {
       std::string names;
@@ -217,6 +218,12 @@ class Reader {
       if (co.has("cap_ipc_lock")) h.caller.cap_ipc_lock = co.boolean("cap_ipc_lock");
       if (co.has("memlock")) h.caller.memlock = co.u64("memlock");
       co.finish();
+    }
+    if (const json* c = o.opt("chaos")) {  // chaos (traces/chaos_profile.h)
+      ChaosConfig cfg;
+      std::string key, why;
+      if (!chaos_from_json(*c, /*with_seed=*/true, &cfg, &key, &why)) bad(key.empty() ? "chaos" : "chaos." + key, why);
+      h.chaos = cfg;
     }
     o.finish();
   }
@@ -242,6 +249,8 @@ class Reader {
       e.body = do_register(o, line);
     } else if (kind == "memory") {
       e.body = memory(o);
+    } else if (kind == "peer") {
+      e.body = peer(o);
     } else if (kind == "close") {
       CloseEvent c;
       c.fd = o.i32("fd");
@@ -249,7 +258,7 @@ class Reader {
       rings_.erase(c.fd);
       e.body = c;
     } else {
-      bad("event", "unknown event \"" + kind + "\" (expected region, file, setup, enter, register, memory or close)");
+      bad("event", "unknown event \"" + kind + "\" (expected region, file, setup, enter, register, memory, peer or close)");
     }
     if (o.has("model_time_ns")) e.model_time_ns = o.u64("model_time_ns");
     e.note = o.opt_str("note");
@@ -348,7 +357,11 @@ class Reader {
     check_fd_free(f.fd, "fd");
     if (o.has("kind")) {
       const std::string kind = o.str("kind");
-      if (kind != "regular") bad("kind", "unsupported file kind \"" + kind + "\" (only \"regular\" so far)");
+      if (kind == "socket") {
+        socket_file(o, &f);
+        return;
+      }
+      if (kind != "regular") bad("kind", "unsupported file kind \"" + kind + "\" (regular or socket)");
     }
     if (o.has("contents") && o.has("contents_hex")) bad("contents_hex", "give contents or contents_hex, not both");
     if (o.has("contents")) f.contents = o.str("contents");
@@ -367,6 +380,47 @@ class Reader {
     f.note = o.opt_str("note");
     o.finish();
     t_.files.push_back(std::move(f));
+  }
+
+  // Bytes given as text (`key`) or hex (`key`_hex), not both; nullopt when neither.
+  std::optional<std::string> text_or_hex(Obj& o, const std::string& key) {
+    const std::string hex_key = key + "_hex";
+    if (o.has(key.c_str()) && o.has(hex_key.c_str())) bad(hex_key, "give " + key + " or " + hex_key + ", not both");
+    if (o.has(key.c_str())) return o.str(key.c_str());
+    if (const json* h = o.opt(hex_key.c_str())) {
+      const std::vector<uint8_t> b = hex_of(*h, hex_key);
+      return std::string(b.begin(), b.end());
+    }
+    return std::nullopt;
+  }
+
+  // `{"event": "file", "kind": "socket", "socket": "unix_stream", ...}` (version 2).
+  void socket_file(Obj& o, FileDecl* f) {
+    if (t_.header.version < kTraceVersionSockets) {
+      bad("kind", strprintf("socket files need \"uringsim_trace\": %d in the header (this trace says %d)",
+                            kTraceVersionSockets, t_.header.version));
+    }
+    const std::string type = o.str("socket");
+    auto k = parse_socket_kind(type);
+    if (!k) bad("socket", "unknown socket kind \"" + type + "\" (unix_stream, unix_dgram, tcp, udp)");
+    f->socket = *k;
+    if (o.has("contents") || o.has("contents_hex")) bad(o.has("contents") ? "contents" : "contents_hex",
+                                                        "a socket has no contents (use peer_sends)");
+    if (o.has("mode")) bad("mode", "a socket is always open for reading and writing");
+    if (auto b = text_or_hex(o, "peer_sends")) f->peer_sends = std::move(*b);
+    f->peer_receives = text_or_hex(o, "peer_receives");
+    if (o.has("peer_receives_sha256")) {
+      if (f->peer_receives) bad("peer_receives_sha256", "give peer_receives or peer_receives_sha256, not both");
+      f->peer_receives_sha256 = o.str("peer_receives_sha256");
+      std::vector<uint8_t> digest;
+      size_t at = 0;
+      if (f->peer_receives_sha256.size() != 64 || !from_hex(f->peer_receives_sha256, &digest, &at)) {
+        bad("peer_receives_sha256", "expected 64 hex digits");
+      }
+    }
+    f->note = o.opt_str("note");
+    o.finish();
+    t_.files.push_back(std::move(*f));
   }
 
   void params_fields_into(const json& v, const std::string& field, io_uring_params* p, bool input) {
@@ -677,12 +731,43 @@ class Reader {
     return r;
   }
 
+  // `{"event": "peer", "fd": 5, "send": "..."}` (version 2).
+  PeerEvent peer(Obj& o) {
+    if (t_.header.version < kTraceVersionSockets) {
+      bad("event", strprintf("peer events need \"uringsim_trace\": %d in the header", kTraceVersionSockets));
+    }
+    PeerEvent p;
+    p.fd = o.i32("fd");
+    const auto f = std::find_if(t_.files.begin(), t_.files.end(), [&](const FileDecl& d) { return d.fd == p.fd; });
+    if (f == t_.files.end() || !f->is_socket()) {
+      bad("fd", strprintf("fd %d is not a socket declared by an earlier file event", p.fd));
+    }
+    auto bytes = text_or_hex(o, "send");
+    if (!bytes) bad("send", "missing (or send_hex)");
+    if (bytes->empty()) bad(o.has("send") ? "send" : "send_hex", "must not be empty");
+    p.bytes = std::move(*bytes);
+    return p;
+  }
+
   MemoryEvent memory(Obj& o) {
     MemoryEvent m;
     m.region = o.str("region");
     const RegionDecl* r = t_.region(m.region);
     if (r == nullptr) bad("region", "region \"" + m.region + "\" is not declared");
     m.offset = o.u64("offset");
+    if (o.has("address")) {
+      if (t_.header.version < kTraceVersionSockets) {
+        bad("address", strprintf("memory events with an address need \"uringsim_trace\": %d in the header",
+                                 kTraceVersionSockets));
+      }
+      if (o.has("hex")) bad("hex", "give hex or address, not both");
+      m.address = address(o.raw("address"), "address");
+      if (m.offset > r->size || r->size - m.offset < 8) {
+        bad("offset", strprintf("an 8-byte address at offset %llu does not fit in region \"%s\" (%llu bytes)",
+                                (unsigned long long)m.offset, m.region.c_str(), (unsigned long long)r->size));
+      }
+      return m;
+    }
     m.bytes = hex_of(o.raw("hex"), "hex");
     if (m.offset > r->size || m.bytes.size() > r->size - m.offset) {
       bad("hex", strprintf("%zu bytes at offset %llu do not fit in region \"%s\" (%llu bytes)", m.bytes.size(),
@@ -858,6 +943,20 @@ ojson params_out_json(const std::map<std::string, uint64_t>& m) {
   return o;
 }
 
+// Bytes as text under `key` when they read as text, else as hex under `key`_hex.
+void text_or_hex_json(const std::string& bytes, const std::string& key, ojson* o) {
+  bool printable = true;
+  for (unsigned char c : bytes) {
+    if (c < 0x20 && c != '\n' && c != '\t') printable = false;
+    if (c >= 0x7f) printable = false;
+  }
+  if (printable) {
+    (*o)[key] = bytes;
+  } else {
+    (*o)[key + "_hex"] = to_hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
+}
+
 ojson event_json(const Event& e) {
   ojson o;
   if (const auto* s = std::get_if<SetupEvent>(&e.body)) {
@@ -914,7 +1013,15 @@ ojson event_json(const Event& e) {
     o["event"] = "memory";
     o["region"] = m->region;
     o["offset"] = m->offset;
-    o["hex"] = to_hex(m->bytes.data(), m->bytes.size());
+    if (m->address) {
+      o["address"] = address_json(*m->address);
+    } else {
+      o["hex"] = to_hex(m->bytes.data(), m->bytes.size());
+    }
+  } else if (const auto* p = std::get_if<PeerEvent>(&e.body)) {
+    o["event"] = "peer";
+    o["fd"] = p->fd;
+    text_or_hex_json(p->bytes, "send", &o);
   } else if (const auto* c = std::get_if<CloseEvent>(&e.body)) {
     o["event"] = "close";
     o["fd"] = c->fd;
@@ -955,17 +1062,17 @@ ojson file_json(const FileDecl& f) {
   ojson o;
   o["event"] = "file";
   o["fd"] = f.fd;
+  if (f.is_socket()) {
+    o["kind"] = "socket";
+    o["socket"] = socket_kind_name(f.socket);
+    if (!f.peer_sends.empty()) text_or_hex_json(f.peer_sends, "peer_sends", &o);
+    if (f.peer_receives) text_or_hex_json(*f.peer_receives, "peer_receives", &o);
+    if (!f.peer_receives_sha256.empty()) o["peer_receives_sha256"] = f.peer_receives_sha256;
+    if (!f.note.empty()) o["note"] = f.note;
+    return o;
+  }
   o["kind"] = "regular";
-  bool printable = true;
-  for (unsigned char c : f.contents) {
-    if (c < 0x20 && c != '\n' && c != '\t') printable = false;
-    if (c >= 0x7f) printable = false;
-  }
-  if (printable) {
-    o["contents"] = f.contents;
-  } else {
-    o["contents_hex"] = to_hex(reinterpret_cast<const uint8_t*>(f.contents.data()), f.contents.size());
-  }
+  text_or_hex_json(f.contents, "contents", &o);
   o["mode"] = f.readable && f.writable ? "rdwr" : f.readable ? "rdonly" : "wronly";
   if (!f.note.empty()) o["note"] = f.note;
   return o;
@@ -1053,7 +1160,7 @@ bool read_trace_file(const std::string& path, Trace* out, TraceError* err) {
 std::string write_trace(const Trace& t) {
   std::string out;
   ojson h;
-  h["uringsim_trace"] = kTraceVersion;
+  h["uringsim_trace"] = t.format_version();
   h["profile"] = t.header.profile;
   if (!t.header.creator.empty()) h["creator"] = t.header.creator;
   if (!t.header.host_kernel.empty()) h["host_kernel"] = t.header.host_kernel;
@@ -1066,6 +1173,7 @@ std::string write_trace(const Trace& t) {
     h["caller"] = std::move(c);
   }
   if (!t.header.note.empty()) h["note"] = t.header.note;
+  if (t.header.chaos) h["chaos"] = chaos_to_json(*t.header.chaos);  // chaos (traces/chaos_profile.h)
   out += h.dump() + "\n";
   // Declarations go before the first event that follows them in the original (by
   // line); declarations without a line (built in memory) go first.

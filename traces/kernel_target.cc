@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "kernel_model/fault.h"
+#include "kernel_model/profile.h"
 #include "traces/replay.h"
 
 namespace uringsim::traces {
@@ -116,12 +117,29 @@ bool KernelTarget::available(std::string* why) {
 }
 
 bool KernelTarget::prepare(const Trace& trace, std::string* why) {
-  if (!trace.header.caller.is_default()) {
+  // chaos: Linux does not inject the recorded faults, so the trace cannot match it.
+  if (trace.header.chaos) {
+    *why = "the trace was recorded with chaos injection (seed " + std::to_string(trace.header.chaos->seed) +
+           "); only the simulator re-applies it";
+    return false;
+  }
+  if (!trace.header.caller.is_default() && !caller_is_current_) {
     *why = "the trace's caller (uid, CAP_IPC_LOCK, RLIMIT_MEMLOCK) differs from this process's; "
            "the Linux target replays only as the calling process is";
     return false;
   }
-  if (!available(why)) return false;
+  // A proposed ABI (an RFC profile) exists on no Linux: replaying it here would only
+  // show how Linux rejects it, which the trace does not describe.
+  if (const Profile* p = find_profile(trace.header.profile); p != nullptr && p->rfc_provided_registered) {
+    *why = "profile " + trace.header.profile +
+           " is a proposed ABI that no Linux kernel has (docs/rfc-provided-registered.md); replay it on the "
+           "simulator";
+    return false;
+  }
+  // The probe ring is charged to the caller and Linux returns its pages only after an
+  // asynchronous teardown: as a non-root caller it would eat into the trace's
+  // RLIMIT_MEMLOCK. replay_on_linux_as probes as root before it switches.
+  if (!caller_is_current_ && !available(why)) return false;
   for (const RegionDecl& r : trace.regions) {
     const uint64_t page = region_page_size(r.kind);
     const uint64_t len = (r.size + page - 1) / page * page;
@@ -177,6 +195,16 @@ bool KernelTarget::prepare(const Trace& trace, std::string* why) {
     regions_[r.id] = Mapping{reinterpret_cast<uint64_t>(p), len, r.writable};
   }
   for (const FileDecl& f : trace.files) {
+    if (f.is_socket()) {
+      auto pair = std::make_unique<SocketPair>();
+      std::string what;
+      if (!pair->open(f.socket, &what) || !pair->peer_send(f.peer_sends, &what)) {
+        *why = strprintf("socket fd %d (%s): %s", f.fd, socket_kind_name(f.socket), what.c_str());
+        return false;
+      }
+      sockets_[f.fd] = std::move(pair);
+      continue;
+    }
     const int fd = temp_file(0, why);
     if (fd < 0) return false;
     if (!f.contents.empty() && pwrite(fd, f.contents.data(), f.contents.size(), 0) != static_cast<ssize_t>(f.contents.size())) {
@@ -244,6 +272,8 @@ bool KernelTarget::read_memory(uint64_t addr, void* dst, size_t len) {
 }
 
 int KernelTarget::file_fd(int trace_fd) {
+  auto sock = sockets_.find(trace_fd);
+  if (sock != sockets_.end()) return sock->second->app_fd();
   auto it = files_.find(trace_fd);
   return it == files_.end() ? closed_fd(trace_fd) : it->second;
 }
@@ -328,6 +358,20 @@ void KernelTarget::settle(const RingMaps& ring, uint32_t tail, uint32_t want) {
     if (now - tail >= want || std::chrono::steady_clock::now() > deadline) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+}
+
+bool KernelTarget::peer_send(int trace_fd, const std::string& bytes, std::string* why) {
+  auto it = sockets_.find(trace_fd);
+  if (it == sockets_.end()) {
+    *why = "fd " + std::to_string(trace_fd) + " is not a socket";
+    return false;
+  }
+  return it->second->peer_send(bytes, why);
+}
+
+std::string KernelTarget::peer_received(int trace_fd) {
+  auto it = sockets_.find(trace_fd);
+  return it == sockets_.end() ? std::string() : it->second->peer_drain();
 }
 
 }  // namespace uringsim::traces

@@ -1,5 +1,7 @@
 #include "traces/recorder.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -52,6 +54,47 @@ class RecordingFile : public File {
   uint64_t position_ = 0;  // assumed 0 when first seen (the position is not observable)
 };
 
+// A socket whose sends and receives the recorder sees; everything else is the inner
+// socket's.
+class RecordingSocket : public File {
+ public:
+  RecordingSocket(std::shared_ptr<File> inner, int fd, Recorder* rec) : inner_(std::move(inner)), fd_(fd), rec_(rec) {}
+  FileKind kind() const override { return inner_->kind(); }
+  bool readable() const override { return inner_->readable(); }
+  bool writable() const override { return inner_->writable(); }
+  ssize_t read(void* buf, size_t len, int64_t off) override {
+    const ssize_t n = inner_->read(buf, len, off);
+    rec_->socket_received(fd_, buf, n);
+    return n;
+  }
+  ssize_t write(const void* buf, size_t len, int64_t off) override {
+    const ssize_t n = inner_->write(buf, len, off);
+    rec_->socket_sent(fd_, buf, n);
+    return n;
+  }
+  int sync(bool datasync) override { return inner_->sync(datasync); }
+  uint32_t poll(uint32_t events) override { return inner_->poll(events); }
+  int host_fd() const override { return inner_->host_fd(); }
+  ssize_t sock_send(const void* buf, size_t len, int flags, const SockMsg& msg) override {
+    const ssize_t n = inner_->sock_send(buf, len, flags, msg);
+    rec_->socket_sent(fd_, buf, n);
+    return n;
+  }
+  ssize_t sock_recv(void* buf, size_t len, int flags, SockMsg& msg) override {
+    const ssize_t n = inner_->sock_recv(buf, len, flags, msg);
+    // MSG_PEEK leaves the bytes queued: they are recorded when really received.
+    if (!(flags & MSG_PEEK)) rec_->socket_received(fd_, buf, n);
+    return n;
+  }
+  bool sock_supports_zc() const override { return inner_->sock_supports_zc(); }
+  bool sock_is_stream() const override { return inner_->sock_is_stream(); }
+
+ private:
+  std::shared_ptr<File> inner_;
+  int fd_;
+  Recorder* rec_;
+};
+
 // --- decorators -------------------------------------------------------------------
 
 bool RecordingMemory::read(uint64_t addr, void* dst, size_t len) {
@@ -76,6 +119,10 @@ std::shared_ptr<File> RecordingFiles::get(int fd) {
   std::shared_ptr<File> f = inner_->get(fd);
   if (!f) return f;
   rec_->file_seen(fd, *f);
+  if (f->kind() == FileKind::kSocket) {
+    rec_->socket_seen(fd, *f);
+    return std::make_shared<RecordingSocket>(std::move(f), fd, rec_);
+  }
   if (f->kind() != FileKind::kRegular) return f;
   return std::make_shared<RecordingFile>(std::move(f), fd, rec_);
 }
@@ -85,6 +132,8 @@ std::shared_ptr<File> RecordingFiles::get(int fd) {
 Recorder::Recorder(Kernel& kernel, std::string creator) : kernel_(kernel) {
   trace_.header.profile = std::string(kernel.profile().name);
   trace_.header.creator = std::move(creator);
+  // chaos: a run with injected faults replays only with the same seed and rates.
+  if (kernel.chaos().enabled()) trace_.header.chaos = kernel.chaos().config();
 }
 
 Recorder::~Recorder() {
@@ -143,6 +192,19 @@ Trace Recorder::trace() const {
     d.writable = f.writable;
     d.contents = f.contents;
     if (f.eof && *f.eof < d.contents.size()) d.contents.resize(*f.eof);
+    t.files.push_back(std::move(d));
+  }
+  for (const auto& [fd, sock] : sockets_) {
+    if (sock.kind == SocketKind::kNone) continue;  // a family a trace cannot describe: left closed
+    FileDecl d;
+    d.fd = fd;
+    d.socket = sock.kind;
+    d.peer_sends = sock.received;
+    if (sock.sent.size() > 4096) {
+      d.peer_receives_sha256 = sha256_hex(reinterpret_cast<const uint8_t*>(sock.sent.data()), sock.sent.size());
+    } else {
+      d.peer_receives = sock.sent;
+    }
     t.files.push_back(std::move(d));
   }
   return t;
@@ -314,6 +376,40 @@ void Recorder::file_seen(int fd, const File& f) {
   s.readable = f.readable();
   s.writable = f.writable();
   files_[fd] = std::move(s);
+}
+
+void Recorder::socket_seen(int fd, const File& f) {
+  if (sockets_.count(fd)) return;
+  SocketState& s = sockets_[fd];
+  const int host = f.host_fd();
+  int domain = -1, type = -1;
+  socklen_t len = sizeof domain;
+  if (host < 0 || getsockopt(host, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) return;
+  len = sizeof type;
+  if (getsockopt(host, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return;
+  if (domain == AF_UNIX && type == SOCK_STREAM) s.kind = SocketKind::kUnixStream;
+  if (domain == AF_UNIX && type == SOCK_DGRAM) s.kind = SocketKind::kUnixDgram;
+  if (domain == AF_INET && type == SOCK_STREAM) s.kind = SocketKind::kTcp;
+  if (domain == AF_INET && type == SOCK_DGRAM) s.kind = SocketKind::kUdp;
+}
+
+void Recorder::socket_received(int fd, const void* bytes, ssize_t n) {
+  if (n <= 0) return;
+  const std::string data(static_cast<const char*>(bytes), static_cast<size_t>(n));
+  // Before the first call: what the peer had sent up front. Later: a peer event, which
+  // lands before the call in progress (its event is appended when it returns) -- the
+  // peer sent these bytes before the kernel could take them.
+  if (trace_.call_count() == 0) {
+    sockets_[fd].received += data;
+    return;
+  }
+  Event e;
+  e.body = PeerEvent{fd, data};
+  trace_.events.push_back(std::move(e));
+}
+
+void Recorder::socket_sent(int fd, const void* bytes, ssize_t n) {
+  if (n > 0) sockets_[fd].sent.append(static_cast<const char*>(bytes), static_cast<size_t>(n));
 }
 
 void Recorder::file_read(int fd, uint64_t pos, const void* bytes, ssize_t n, size_t asked) {

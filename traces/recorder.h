@@ -11,7 +11,11 @@
 //    recorder's shadow of what a replay would have there, and every vmas() answer --
 //    plus any address the trace must name -- becomes a region of the VMA's kind.
 //    RecordingFiles does the same for files: bytes the kernel read from a file become
-//    the declared file's contents.
+//    the declared file's contents. A socket (AF_UNIX stream/dgram, TCP or UDP, told
+//    apart by getsockopt on its host fd) becomes a socket file: the bytes the kernel
+//    received are what the peer sends before the first event, the bytes it sent what
+//    the peer must receive; bytes received after the first call become peer events
+//    before the call that took them.
 // Addresses inside a VMA become {region, offset}; argument arrays the recorder can
 // decode (REGISTER_BUFFERS iovecs, REGISTER_FILES fds, READV/WRITEV iovecs) are
 // recorded decoded, so a replay rebuilds them with relocated addresses.
@@ -105,6 +109,7 @@ class Recorder : public Observer {
   friend class RecordingMemory;
   friend class RecordingFiles;
   friend class RecordingFile;
+  friend class RecordingSocket;
 
   struct RegionState {
     size_t index = 0;  // into regions_
@@ -118,6 +123,14 @@ class Recorder : public Observer {
     std::string contents;
     std::vector<bool> known;  // byte seen (read) or written by the kernel
     std::optional<uint64_t> eof;
+  };
+  // A socket the kernel used: what it received before the first call becomes the
+  // peer's peer_sends, later receives become peer events; what it sent becomes the
+  // peer's peer_receives.
+  struct SocketState {
+    SocketKind kind = SocketKind::kNone;
+    std::string received;
+    std::string sent;
   };
   struct Pending {
     bool active = false;
@@ -134,6 +147,9 @@ class Recorder : public Observer {
   void file_seen(int fd, const File& f);
   void file_read(int fd, uint64_t pos, const void* bytes, ssize_t n, size_t asked);
   void file_written(int fd, uint64_t pos, size_t n);
+  void socket_seen(int fd, const File& f);
+  void socket_received(int fd, const void* bytes, ssize_t n);
+  void socket_sent(int fd, const void* bytes, ssize_t n);
 
   // The region holding `addr` (created from the VMA there), or null when unmapped.
   RegionState* region_at(UserMemory* mem, uint64_t addr);
@@ -155,6 +171,7 @@ class Recorder : public Observer {
   Trace trace_;
   std::vector<RegionState> regions_;  // parallel to trace_.regions
   std::map<int, FileState> files_;
+  std::map<int, SocketState> sockets_;
   std::map<RingId, int> ring_fds_;              // ring -> fd the client uses
   std::map<RingId, size_t> setup_events_;       // ring -> index of its setup event
   std::map<RingId, std::vector<std::pair<Cqe, std::string>>> posted_;

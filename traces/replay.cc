@@ -63,10 +63,22 @@ class Replayer {
         compare_model_time(e);
       } else if (const auto* m = std::get_if<MemoryEvent>(&e.body)) {
         const uint64_t at = target_.region_address(m->region) + m->offset;
-        if (!target_.write_memory(at, m->bytes.data(), m->bytes.size())) {
+        if (m->address) {
+          // A pointer the application stored in its memory: where the target put it.
+          const uint64_t value = resolve(*m->address);
+          uint8_t le[8];
+          for (int b = 0; b < 8; ++b) le[b] = static_cast<uint8_t>(value >> (8 * b));
+          if (!target_.write_memory(at, le, sizeof le)) {
+            diverge("memory: cannot write an address at %s+%llu on the target", m->region.c_str(),
+                    (unsigned long long)m->offset);
+          }
+        } else if (!target_.write_memory(at, m->bytes.data(), m->bytes.size())) {
           diverge("memory: cannot write %zu bytes at %s+%llu on the target", m->bytes.size(), m->region.c_str(),
                   (unsigned long long)m->offset);
         }
+      } else if (const auto* p = std::get_if<PeerEvent>(&e.body)) {
+        std::string why;
+        if (!target_.peer_send(p->fd, p->bytes, &why)) diverge("peer of fd %d: %s", p->fd, why.c_str());
       } else if (const auto* c = std::get_if<CloseEvent>(&e.body)) {
         auto it = rings_.find(c->fd);
         if (it != rings_.end()) {
@@ -76,6 +88,7 @@ class Replayer {
       }
     }
     out_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    check_peers();
   }
 
  private:
@@ -92,6 +105,28 @@ class Replayer {
   }
 
   Event& updated_event() { return out_.updated.events[event_index_]; }
+
+  // What each socket's peer received over the whole replay (FORMAT.md, "Sockets");
+  // --update writes it (bytes, or their SHA-256 past 4 KiB).
+  void check_peers() {
+    for (size_t i = 0; i < t_.files.size(); ++i) {
+      const FileDecl& f = t_.files[i];
+      if (!f.is_socket()) continue;
+      const std::string got = target_.peer_received(f.fd);
+      line_ = f.line;
+      const std::string wrong = check_peer_receives(f, got);
+      if (!wrong.empty()) diverge("%s", wrong.c_str());
+      if (!opt_.update) continue;
+      FileDecl& u = out_.updated.files[i];
+      u.peer_receives.reset();
+      u.peer_receives_sha256.clear();
+      if (got.size() > 4096) {
+        u.peer_receives_sha256 = sha256_hex(reinterpret_cast<const uint8_t*>(got.data()), got.size());
+      } else {
+        u.peer_receives = got;
+      }
+    }
+  }
 
   // The cost model's charge for the call (FORMAT.md, model_time_ns): compared when the
   // trace and the target both have one; --update writes it.
@@ -259,7 +294,10 @@ class Replayer {
     std::memcpy(bytes, s.bytes.data(), 128);
     io_uring_sqe q;
     std::memcpy(&q, bytes, 64);
-    if (!(q.flags & IOSQE_FIXED_FILE) && q.fd >= 0) q.fd = map_fd(q.fd);
+    // PROVIDE_BUFFERS / REMOVE_BUFFERS keep a buffer count in `fd`; everywhere else a
+    // non-negative fd without FIXED_FILE names a descriptor of the trace.
+    const bool fd_is_count = q.opcode == IORING_OP_PROVIDE_BUFFERS || q.opcode == IORING_OP_REMOVE_BUFFERS;
+    if (!(q.flags & IOSQE_FIXED_FILE) && q.fd >= 0 && !fd_is_count) q.fd = map_fd(q.fd);
     if (s.addr) q.addr = resolve(*s.addr);
     if (s.addr3) q.addr3 = resolve(*s.addr3);
     if (s.iovecs.kind == Payload::Kind::kIovecs) {

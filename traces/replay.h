@@ -15,6 +15,9 @@
 //  - KernelTarget: the host's real io_uring. Regions are mmap'ed as their kind says
 //    (temp files on a disk filesystem for *_file, memfd for shmem, MAP_HUGETLB),
 //    files are temp files, calls are raw syscalls 425-427.
+// Socket files are real host socket pairs on both (traces/socket_pair.h): the target
+// keeps the peer end, writes the trace's peer_sends into it, and the replay compares
+// what it received at the end.
 //
 //   Trace t; TraceError err;
 //   if (!read_trace_file(path, &t, &err)) { puts(err.message().c_str()); return 2; }
@@ -34,6 +37,7 @@
 
 #include "kernel_model/observer_list.h"
 #include "kernel_model/kernel.h"
+#include "traces/socket_pair.h"
 #include "traces/synthetic_memory.h"
 #include "traces/trace.h"
 
@@ -86,6 +90,11 @@ class Target {
   // The simulated time the last call cost (kernel_model/cost.h); nullopt when the
   // target has no cost model (Linux).
   virtual std::optional<uint64_t> last_call_model_ns() { return std::nullopt; }
+  // Everything the peer of the trace's socket file `trace_fd` has received since the
+  // last call (it drains the peer); empty for a file that is not a socket.
+  virtual std::string peer_received(int trace_fd) = 0;
+  // The peer of socket file `trace_fd` writes `bytes` (a peer event). False with *why.
+  virtual bool peer_send(int trace_fd, const std::string& bytes, std::string* why) = 0;
   // Why the CQE {user_data, res, flags} read from ring `fd` has its res (the model's
   // Fault for failures); empty when unknown. Each posted CQE's reason is taken once.
   virtual std::string take_cqe_reason(int /*fd*/, uint64_t /*user_data*/, int32_t /*res*/,
@@ -121,6 +130,12 @@ class SimTarget : public Target, private Observer {
     return kernel_ ? std::optional<uint64_t>(kernel_->last_call_model_ns()) : std::nullopt;
   }
   std::string take_cqe_reason(int fd, uint64_t user_data, int32_t res, uint32_t flags) override;
+  std::string peer_received(int trace_fd) override;
+  bool peer_send(int trace_fd, const std::string& bytes, std::string* why) override;
+
+  // The cost model the Kernel made by prepare() charges with (kernel_model/cost.h);
+  // unset: the profile's defaults. Call before prepare().
+  void set_cost_model(const CostModel& model) { cost_model_ = model; }
 
   Kernel& kernel() { return *kernel_; }
   SyntheticMemory& memory() { return memory_; }
@@ -138,6 +153,9 @@ class SimTarget : public Target, private Observer {
   const Profile* override_profile_;
   std::function<Observer*(Kernel&)> observer_factory_;
   ObserverList observers_;
+  std::optional<CostModel> cost_model_;
+  // Before kernel_: the model's files refer to these sockets' fds until it is gone.
+  std::map<int, std::unique_ptr<SocketPair>> sockets_;  // trace fd -> host pair
   std::unique_ptr<Kernel> kernel_;
   SyntheticMemory memory_;
   std::unique_ptr<SimFiles> files_;
@@ -159,6 +177,9 @@ class KernelTarget : public Target {
 
   // Whether io_uring_setup works here; *why says what failed when it does not.
   static bool available(std::string* why);
+  // This process already is the trace's caller (replay_on_linux_as switched to it):
+  // prepare() then accepts a trace whose header caller is not root.
+  void set_caller_is_current(bool yes) { caller_is_current_ = yes; }
 
   std::string name() const override { return "linux"; }
   bool prepare(const Trace& trace, std::string* why) override;
@@ -176,6 +197,8 @@ class KernelTarget : public Target {
   int64_t do_register(int fd, uint32_t opcode, uint64_t arg, uint32_t nr_args) override;
   void close_ring(int fd) override;
   void settle(const RingMaps& ring, uint32_t tail, uint32_t want) override;
+  std::string peer_received(int trace_fd) override;
+  bool peer_send(int trace_fd, const std::string& bytes, std::string* why) override;
 
  private:
   struct Mapping {
@@ -195,10 +218,12 @@ class KernelTarget : public Target {
 
   std::map<std::string, Mapping> regions_;
   std::vector<int> backing_fds_;
-  std::map<int, int> files_;  // trace fd -> our fd
+  std::map<int, int> files_;  // trace fd -> our fd (regular files)
+  std::map<int, std::unique_ptr<SocketPair>> sockets_;  // trace fd -> host pair
   std::map<int, RingMapping> rings_;
   Mapping scratch_map_;
   size_t scratch_used_ = 0;
+  bool caller_is_current_ = false;
 };
 
 struct Divergence {
@@ -230,6 +255,17 @@ struct ReplayResult {
 // to replay_shape() with the target's profile; other targets skip it (they would need
 // the memory and SQE fields the trace does not have).
 ReplayResult replay(const Trace& trace, Target& target, const ReplayOptions& options = {});
+
+// Replays `trace` on this machine's io_uring as another caller: a child process sets
+// RLIMIT_MEMLOCK to caller.memlock (unlimited when unset), drops every supplementary
+// group, switches to gid and uid caller.uid (which clears all its capabilities,
+// CAP_IPC_LOCK included), replays there on a KernelTarget, and sends the result back
+// through a pipe. So a trace recorded by an unprivileged user (memlock_exceeded) gets
+// its ENOMEM on Linux too. Skipped (with the reason) unless this process is root, and
+// for a caller that is not root but keeps CAP_IPC_LOCK (not reproducible this way).
+// Returns 100 ms after the child exits: Linux returns the child's locked pages to the
+// uid asynchronously, and the next replay as that uid must not see them.
+ReplayResult replay_on_linux_as(const Trace& trace, const CallerDecl& caller, const ReplayOptions& options = {});
 
 // Checks a shape trace (an import of perf io_uring tracepoints, traces/perf_import.h)
 // against `profile` without executing it (traces/FORMAT.md, "Imported traces"):

@@ -65,7 +65,9 @@ class RecordingTarget : public SimTarget {
     observers_.add(&hooks_);
     kernel().set_observer(&observers_);
     for (const Event& e : trace.events) {
-      if (!std::holds_alternative<MemoryEvent>(e.body)) call_lines_.push_back(e.line);
+      if (!std::holds_alternative<MemoryEvent>(e.body) && !std::holds_alternative<PeerEvent>(e.body)) {
+        call_lines_.push_back(e.line);
+      }
     }
     for (const RegionDecl& r : trace.regions) {
       regions_.push_back({{"id", r.id},

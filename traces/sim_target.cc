@@ -4,6 +4,7 @@
 
 #include "kernel_model/profile.h"
 #include "traces/replay.h"
+#include "traces/socket_file.h"
 
 namespace uringsim::traces {
 
@@ -82,8 +83,9 @@ SimTarget::SimTarget(const Profile* profile)
     : override_profile_(profile), files_(std::make_unique<SimFiles>()) {}
 
 SimTarget::~SimTarget() {
-  // Rings go before the memory and files they reference.
+  // Rings go before the memory, files and sockets they reference.
   kernel_.reset();
+  files_.reset();
 }
 
 std::string SimTarget::name() const {
@@ -97,6 +99,8 @@ bool SimTarget::prepare(const Trace& trace, std::string* why) {
     return false;
   }
   kernel_ = std::make_unique<Kernel>(*p);
+  if (cost_model_) kernel_->set_cost_model(*cost_model_);
+  if (trace.header.chaos) kernel_->chaos().configure(*trace.header.chaos);  // chaos: decisions replay exactly
   kernel_->set_observer(this);
   if (observer_factory_) {
     if (Observer* extra = observer_factory_(*kernel_)) {
@@ -107,6 +111,17 @@ bool SimTarget::prepare(const Trace& trace, std::string* why) {
   }
   for (const RegionDecl& r : trace.regions) memory_.place(r);
   for (const FileDecl& f : trace.files) {
+    if (f.is_socket()) {
+      auto pair = std::make_unique<SocketPair>();
+      std::string what;
+      if (!pair->open(f.socket, &what) || !pair->peer_send(f.peer_sends, &what)) {
+        *why = strprintf("socket fd %d (%s): %s", f.fd, socket_kind_name(f.socket), what.c_str());
+        return false;
+      }
+      files_->fds[f.fd] = std::make_shared<SocketFile>(pair->app_fd(), f.socket);
+      sockets_[f.fd] = std::move(pair);
+      continue;
+    }
     files_->fds[f.fd] = std::make_shared<MemoryFile>(f.contents, f.readable, f.writable);
   }
   scratch_base_ = memory_.place_anonymous("(replay scratch)", 1 << 20);
@@ -184,6 +199,20 @@ void SimTarget::close_ring(int fd) {
   const RingId ring = ring_of(fd);
   files_->fds.erase(fd);
   if (ring != kNoRing) kernel_->destroy(ring);
+}
+
+bool SimTarget::peer_send(int trace_fd, const std::string& bytes, std::string* why) {
+  auto it = sockets_.find(trace_fd);
+  if (it == sockets_.end()) {
+    *why = "fd " + std::to_string(trace_fd) + " is not a socket";
+    return false;
+  }
+  return it->second->peer_send(bytes, why);
+}
+
+std::string SimTarget::peer_received(int trace_fd) {
+  auto it = sockets_.find(trace_fd);
+  return it == sockets_.end() ? std::string() : it->second->peer_drain();
 }
 
 std::string SimTarget::last_call_reason() { return kernel_ ? kernel_->last_fault().reason : std::string(); }

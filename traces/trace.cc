@@ -53,6 +53,35 @@ std::optional<RegionKind> parse_region_kind(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+struct SocketKindRow {
+  SocketKind kind;
+  const char* name;
+};
+constexpr SocketKindRow kSocketKinds[] = {
+    {SocketKind::kUnixStream, "unix_stream"},
+    {SocketKind::kUnixDgram, "unix_dgram"},
+    {SocketKind::kTcp, "tcp"},
+    {SocketKind::kUdp, "udp"},
+};
+
+}  // namespace
+
+const char* socket_kind_name(SocketKind k) {
+  for (const SocketKindRow& r : kSocketKinds) {
+    if (r.kind == k) return r.name;
+  }
+  return "regular";
+}
+
+std::optional<SocketKind> parse_socket_kind(std::string_view name) {
+  for (const SocketKindRow& r : kSocketKinds) {
+    if (name == r.name) return r.kind;
+  }
+  return std::nullopt;
+}
+
 Backing region_backing(RegionKind k) { return kind_row(k).backing; }
 uint64_t region_page_size(RegionKind k) { return kind_row(k).page_size; }
 
@@ -99,6 +128,17 @@ size_t Trace::call_count() const {
     }
   }
   return n;
+}
+
+int Trace::format_version() const {
+  for (const FileDecl& f : files) {
+    if (f.is_socket()) return kTraceVersionSockets;
+  }
+  for (const Event& e : events) {
+    const auto* m = std::get_if<MemoryEvent>(&e.body);
+    if ((m != nullptr && m->address) || std::holds_alternative<PeerEvent>(e.body)) return kTraceVersionSockets;
+  }
+  return kTraceVersion;
 }
 
 std::optional<uint32_t> parse_register_op(std::string_view name) {

@@ -26,14 +26,19 @@
 #include <variant>
 #include <vector>
 
+#include "kernel_model/chaos.h"
 #include "kernel_model/register.h"
 #include "kernel_model/user_memory.h"
 #include "uapi/io_uring.h"
 
 namespace uringsim::traces {
 
-// The format version this code reads and writes ("uringsim_trace": 1).
+// The format version this code writes for traces that use only version-1 features
+// ("uringsim_trace": 1), so a version-1 reader still reads them ...
 inline constexpr int kTraceVersion = 1;
+// ... and the version of traces that declare sockets or write relocated addresses into
+// memory (traces/FORMAT.md, "Version 2"). This code reads both.
+inline constexpr int kTraceVersionSockets = 2;
 
 struct Address {
   std::string region;  // empty: `value` is an absolute address
@@ -83,14 +88,35 @@ struct RegionDecl {
   std::string note;
 };
 
-// `{"event": "file"}`: a regular file the trace opens as `fd`.
+// What a `{"event": "file"}` is: a regular file, or one end of a connected socket pair
+// whose other end (the peer) the replayer holds.
+enum class SocketKind : uint8_t {
+  kNone,        // a regular file
+  kUnixStream,  // socketpair(AF_UNIX, SOCK_STREAM)
+  kUnixDgram,   // socketpair(AF_UNIX, SOCK_DGRAM)
+  kTcp,         // a connected TCP pair on 127.0.0.1
+  kUdp,         // a connected UDP pair on 127.0.0.1
+};
+const char* socket_kind_name(SocketKind k);  // "unix_stream", ...
+std::optional<SocketKind> parse_socket_kind(std::string_view name);
+
+// `{"event": "file"}`: a regular file the trace opens as `fd`, or a socket.
 struct FileDecl {
   int line = 0;
   int fd = -1;
-  std::string contents;
+  std::string contents;  // regular file: its initial contents
   bool readable = true;
   bool writable = true;
+  SocketKind socket = SocketKind::kNone;
+  // Sockets: bytes the peer writes before the first event (one datagram on dgram kinds).
+  std::string peer_sends;
+  // Sockets, an expectation: everything the peer has received once the last event is
+  // done -- the bytes, or (for long ones) their SHA-256. Unset: not compared.
+  std::optional<std::string> peer_receives;
+  std::string peer_receives_sha256;
   std::string note;
+
+  bool is_socket() const { return socket != SocketKind::kNone; }
 };
 
 // Decoded form of bytes the replayer writes into memory for a call: an iovec array,
@@ -187,11 +213,22 @@ struct RegisterEvent {
   std::string reason;
 };
 
-// The application wrote these bytes into its memory before the next call.
+// The application wrote these bytes into its memory before the next call. With
+// `address` set instead (format version 2), it wrote that address as a little-endian
+// u64 (a pointer inside its own memory, e.g. a buffer ring entry's addr), which a
+// replay relocates like any other address.
 struct MemoryEvent {
   std::string region;
   uint64_t offset = 0;
   std::vector<uint8_t> bytes;
+  std::optional<Address> address;
+};
+
+// (format version 2) The peer of socket file `fd` writes these bytes now, between the
+// calls around it (one datagram on dgram kinds).
+struct PeerEvent {
+  int fd = -1;
+  std::string bytes;
 };
 
 // The application closed a ring fd (and unmapped it): the ring is destroyed.
@@ -201,7 +238,7 @@ struct CloseEvent {
 
 struct Event {
   int line = 0;
-  std::variant<SetupEvent, EnterEvent, RegisterEvent, MemoryEvent, CloseEvent> body;
+  std::variant<SetupEvent, EnterEvent, RegisterEvent, MemoryEvent, CloseEvent, PeerEvent> body;
   std::optional<uint64_t> model_time_ns;  // reserved for the cost model; not compared
   std::string note;
 };
@@ -225,6 +262,9 @@ struct Header {
   // a profile instead of re-executing it (replay_shape in traces/replay.h).
   bool shape = false;
   std::string note;
+  // --- chaos (issue #6): "chaos": the ChaosConfig the recorded run used (seed and
+  // rates, traces/chaos_profile.h); replay on the simulator applies it again. ---
+  std::optional<ChaosConfig> chaos;
 };
 
 struct Trace {
@@ -239,6 +279,10 @@ struct Trace {
   int region_index(std::string_view id) const;
   // Syscall events (setup, enter, register) -- what throughput is counted in.
   size_t call_count() const;
+  // The version write_trace puts in the header: kTraceVersionSockets when the trace
+  // uses a version-2 feature (socket files, peer events, memory addresses), else
+  // kTraceVersion.
+  int format_version() const;
 };
 
 // --- names ---------------------------------------------------------------------

@@ -10,8 +10,15 @@
  *
  * Not served here: programs that issue the syscalls inline (Debian's liburing, fio's
  * io_uring_enter) -- run those under `uringsim run`, which captures them with seccomp.
- * URINGSIM_SOCKET (a standalone `uringsim serve`) is not implemented yet: with it set,
- * every call fails with ENOSYS.
+ *
+ * URINGSIM_SOCKET=PATH: the calls are answered by the `uringsim serve --socket PATH`
+ * process instead (shared with its other clients). On the first call the process
+ * attaches itself: NO_NEW_PRIVS, the seccomp filter of `uringsim run` on every thread,
+ * its listener sent to the server; then each call is the raw syscall the filter hands
+ * to the server. If the server cannot be reached, one line on stderr says why
+ * ("libiouringsim: URINGSIM_SOCKET=PATH: cannot connect to uringsim serve at PATH: No
+ * such file or directory; ...") and every call fails with ENOSYS -- never the
+ * in-process kernel instead.
  *
  * Threads: calls are serialised by one lock; a GETEVENTS wait holds it while it blocks.
  * fork: the child gets a fresh simulated kernel; rings made before the fork are not

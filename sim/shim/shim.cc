@@ -5,6 +5,12 @@
 // alias onto its IORING_OFF_SQ_RING pages (sim/ring_memory.h). Linux maps the rings
 // region again there; we answer with the program's existing IORING_OFF_SQ_RING mapping,
 // as `uringsim run` does (sim/capture.h).
+//
+// With URINGSIM_SOCKET set, none of that: on the first io_uring call the process
+// attaches itself to that `uringsim serve` -- it installs the capture's seccomp filter
+// (sim/seccomp_filter.h, on every thread) and sends the listener in a hello
+// (sim/channel.h) -- and from then on every call is the raw syscall, which the filter
+// turns into a notification for the server, exactly as under `uringsim attach`.
 #include "sim/shim/iouringsim.h"
 
 #include <dlfcn.h>
@@ -19,10 +25,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
+#include "sim/channel.h"
 #include "sim/embedded.h"
+#include "sim/seccomp_filter.h"
 #include "uapi/io_uring.h"
 
 namespace {
@@ -68,18 +78,66 @@ EmbeddedKernel* kernel() {
   return g_kernel;
 }
 
-bool remote_requested() {
-  static const bool remote = [] {
-    const char* s = std::getenv("URINGSIM_SOCKET");
-    if (s != nullptr && *s != '\0') {
-      std::fprintf(stderr,
-                   "libiouringsim: URINGSIM_SOCKET is set, but attaching to `uringsim serve` "
-                   "is not implemented yet; io_uring calls fail with ENOSYS\n");
-      return true;
+using SyscallFn = long (*)(long, ...);
+using MmapFn = void* (*)(void*, size_t, int, int, int, off_t);
+
+SyscallFn real_syscall() {
+  static SyscallFn f = reinterpret_cast<SyscallFn>(dlsym(RTLD_NEXT, "syscall"));
+  return f;
+}
+MmapFn real_mmap() {
+  static MmapFn f = reinterpret_cast<MmapFn>(dlsym(RTLD_NEXT, "mmap"));
+  return f;
+}
+
+// Who answers this process's io_uring calls.
+enum class Backend {
+  kEmbedded,      // the in-process EmbeddedKernel
+  kServer,        // the `uringsim serve` at URINGSIM_SOCKET, through the seccomp filter
+  kServerMissing  // URINGSIM_SOCKET is set but attaching failed: every call is ENOSYS
+};
+
+// Attaches this process to the server at `path`. The filter is installed only once the
+// server is known to be there; if the hello then fails, the listener is closed and the
+// filtered calls fail with ENOSYS (seccomp's answer when nobody listens) -- as ours do.
+Backend attach_to_server(const char* path) {
+  std::string error;
+  const int sock = uringsim::sim::connect_to_server(path, &error);
+  if (sock >= 0) {
+    const char* what = "";
+    const int listener = uringsim::sim::install_io_uring_filter(/*all_threads=*/true, &what);
+    if (listener < 0) {
+      error = std::string("seccomp user notification unavailable: ") + what + ": " + std::strerror(errno);
+    } else {
+      const bool attached = uringsim::sim::send_attach_hello(sock, listener, getpid(), &error);
+      close(listener);  // the server has its own copy now
+      if (attached) {
+        close(sock);
+        return Backend::kServer;
+      }
     }
-    return false;
+    close(sock);
+  }
+  std::fprintf(stderr, "libiouringsim: URINGSIM_SOCKET=%s: %s; io_uring calls fail with ENOSYS\n", path,
+               error.c_str());
+  return Backend::kServerMissing;
+}
+
+// Decided on the first io_uring call; a fork()ed child inherits the decision along with
+// the filter (its calls reach the same server).
+Backend backend() {
+  static const Backend b = [] {
+    const char* path = std::getenv("URINGSIM_SOCKET");
+    if (path == nullptr || *path == '\0') return Backend::kEmbedded;
+    return attach_to_server(path);
   }();
-  return remote;
+  return b;
+}
+
+// The raw syscall (for the server's filter to catch), as a -errno result.
+long server_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+  const long r = real_syscall()(nr, a0, a1, a2, a3, a4, a5);
+  return r < 0 ? -errno : r;
 }
 
 long libc_result(long ret) {
@@ -91,7 +149,11 @@ long libc_result(long ret) {
 }
 
 long do_setup(unsigned entries, io_uring_params* p) {
-  if (remote_requested()) return -ENOSYS;
+  const Backend b = backend();
+  if (b == Backend::kServerMissing) return -ENOSYS;
+  if (b == Backend::kServer) {
+    return server_call(__NR_io_uring_setup, entries, reinterpret_cast<long>(p), 0, 0, 0, 0);
+  }
   std::lock_guard<std::recursive_mutex> g(lock());
   const int fd = kernel()->setup(entries, p);
   if (fd >= 0) {
@@ -103,27 +165,24 @@ long do_setup(unsigned entries, io_uring_params* p) {
 
 long do_enter(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags,
               const void* arg, size_t argsz) {
-  if (remote_requested()) return -ENOSYS;
+  const Backend b = backend();
+  if (b == Backend::kServerMissing) return -ENOSYS;
+  if (b == Backend::kServer) {
+    return server_call(__NR_io_uring_enter, fd, to_submit, min_complete, flags,
+                       reinterpret_cast<long>(arg), static_cast<long>(argsz));
+  }
   std::lock_guard<std::recursive_mutex> g(lock());
   return kernel()->enter(static_cast<int>(fd), to_submit, min_complete, flags, arg, argsz);
 }
 
 long do_register(unsigned fd, unsigned opcode, const void* arg, unsigned nr_args) {
-  if (remote_requested()) return -ENOSYS;
+  const Backend b = backend();
+  if (b == Backend::kServerMissing) return -ENOSYS;
+  if (b == Backend::kServer) {
+    return server_call(__NR_io_uring_register, fd, opcode, reinterpret_cast<long>(arg), nr_args, 0, 0);
+  }
   std::lock_guard<std::recursive_mutex> g(lock());
   return kernel()->do_register(static_cast<int>(fd), opcode, arg, nr_args);
-}
-
-using SyscallFn = long (*)(long, ...);
-using MmapFn = void* (*)(void*, size_t, int, int, int, off_t);
-
-SyscallFn real_syscall() {
-  static SyscallFn f = reinterpret_cast<SyscallFn>(dlsym(RTLD_NEXT, "syscall"));
-  return f;
-}
-MmapFn real_mmap() {
-  static MmapFn f = reinterpret_cast<MmapFn>(dlsym(RTLD_NEXT, "mmap"));
-  return f;
 }
 
 }  // namespace

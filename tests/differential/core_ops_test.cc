@@ -31,6 +31,15 @@ void prep_timeout(io_uring_sqe* s, const Ts* ts, uint32_t count, uint32_t flags,
   s->user_data = ud;
 }
 
+// TIMEOUT_REMOVE / ASYNC_CANCEL / POLL_REMOVE of the request whose user_data is `target`.
+io_uring_sqe* prep_by_user_data(io_uring_sqe* s, uint8_t opcode, uint64_t target, uint64_t ud) {
+  s->opcode = opcode;
+  s->fd = -1;
+  s->addr = target;
+  s->user_data = ud;
+  return s;
+}
+
 int setup8(RawRing& ring) {
   io_uring_params p{};
   return ring.setup(8, p);
@@ -76,35 +85,19 @@ TEST(CoreOps, TimeoutRemoveAndCancel) {
     static const Ts long_ts{10, 0};
     prep_timeout(ring.next_sqe(), &long_ts, 0, 0, 1);
     t.call("arm.enter", ring.enter(1), sys);
-    io_uring_sqe* r = ring.next_sqe();
-    r->opcode = IORING_OP_TIMEOUT_REMOVE;
-    r->fd = -1;
-    r->addr = 1;
-    r->user_data = 2;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_TIMEOUT_REMOVE, 1, 2);
     t.call("remove.enter", ring.enter(1, 2, IORING_ENTER_GETEVENTS), sys);
     t.cqes("remove.cqes", ring.reap());
-    io_uring_sqe* again = ring.next_sqe();
-    again->opcode = IORING_OP_TIMEOUT_REMOVE;
-    again->fd = -1;
-    again->addr = 1;
-    again->user_data = 3;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_TIMEOUT_REMOVE, 1, 3);
     t.call("remove_missing.enter", ring.enter(1, 1, IORING_ENTER_GETEVENTS), sys);
     t.cqes("remove_missing.cqes", ring.reap());
     // ASYNC_CANCEL by user_data, then of something that no longer exists.
     prep_timeout(ring.next_sqe(), &long_ts, 0, 0, 4);
     t.call("arm2.enter", ring.enter(1), sys);
-    io_uring_sqe* c = ring.next_sqe();
-    c->opcode = IORING_OP_ASYNC_CANCEL;
-    c->fd = -1;
-    c->addr = 4;
-    c->user_data = 5;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_ASYNC_CANCEL, 4, 5);
     t.call("cancel.enter", ring.enter(1, 2, IORING_ENTER_GETEVENTS), sys);
     t.cqes("cancel.cqes", ring.reap(), true);
-    io_uring_sqe* c2 = ring.next_sqe();
-    c2->opcode = IORING_OP_ASYNC_CANCEL;
-    c2->fd = -1;
-    c2->addr = 4;
-    c2->user_data = 6;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_ASYNC_CANCEL, 4, 6);
     t.call("cancel_missing.enter", ring.enter(1, 1, IORING_ENTER_GETEVENTS), sys);
     t.cqes("cancel_missing.cqes", ring.reap());
     // CANCEL_ANY over two timeouts: how many it reports.
@@ -189,18 +182,10 @@ TEST(CoreOps, PollOnAPipe) {
     again->poll32_events = POLLIN;
     again->user_data = 3;
     t.call("arm2.enter", ring.enter(1), sys);
-    io_uring_sqe* rm = ring.next_sqe();
-    rm->opcode = IORING_OP_POLL_REMOVE;
-    rm->fd = -1;
-    rm->addr = 3;
-    rm->user_data = 4;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_POLL_REMOVE, 3, 4);
     t.call("remove.enter", ring.enter(1, 2, IORING_ENTER_GETEVENTS), sys);
     t.cqes("remove.cqes", ring.reap(), true);
-    io_uring_sqe* rm2 = ring.next_sqe();
-    rm2->opcode = IORING_OP_POLL_REMOVE;
-    rm2->fd = -1;
-    rm2->addr = 3;
-    rm2->user_data = 5;
+    prep_by_user_data(ring.next_sqe(), IORING_OP_POLL_REMOVE, 3, 5);
     t.call("remove_missing.enter", ring.enter(1, 1, IORING_ENTER_GETEVENTS), sys);
     t.cqes("remove_missing.cqes", ring.reap());
     close(p[0]);

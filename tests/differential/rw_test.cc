@@ -3,74 +3,21 @@
 // written files with the same contents; results, bytes read and the file contents
 // afterwards must be identical.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "tests/differential/differential.h"
+#include "tests/differential/test_files.h"
 
 namespace uringsim::difftest {
 namespace {
 
-constexpr size_t kFileSize = 10000;
-
-std::string fnv(const void* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  const auto* b = static_cast<const unsigned char*>(p);
-  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  char buf[64];
-  snprintf(buf, sizeof buf, "%zu bytes fnv %016" PRIx64, n, h);
-  return buf;
-}
-
-// A temp file with deterministic contents, removed on destruction.
-struct TempFile {
-  std::string path;
-  int rw = -1, ro = -1, wo = -1;
-  TempFile(const std::string& dir, const std::string& tag) {
-    path = dir + "/uringsim-diff-" + std::to_string(getpid()) + "-" + tag;
-    rw = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    std::vector<unsigned char> data(kFileSize);
-    for (size_t i = 0; i < kFileSize; ++i) data[i] = static_cast<unsigned char>(i * 7 + i / 251);
-    if (write(rw, data.data(), data.size()) != static_cast<ssize_t>(data.size())) abort();
-    lseek(rw, 0, SEEK_SET);
-    ro = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    wo = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  }
-  ~TempFile() {
-    ::close(rw);
-    ::close(ro);
-    ::close(wo);
-    unlink(path.c_str());
-  }
-  std::string contents() const {
-    std::vector<unsigned char> d(kFileSize * 2);
-    ssize_t n = pread(rw, d.data(), d.size(), 0);
-    return fnv(d.data(), n < 0 ? 0 : n);
-  }
-};
-
-// Page-aligned anonymous memory followed by a PROT_NONE guard page (so a transfer
-// running off the end faults instead of landing in a neighbouring mapping).
-struct Pages {
-  void* p = nullptr;
-  size_t len = 0;
-  explicit Pages(size_t n) : len(n) {
-    p = mmap(nullptr, n + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) abort();
-    if (mprotect(static_cast<char*>(p) + n, 4096, PROT_NONE) != 0) abort();
-    memset(p, 0xa5, n);
-  }
-  ~Pages() { munmap(p, len + 4096); }
-  uint64_t addr(size_t off = 0) const { return reinterpret_cast<uint64_t>(p) + off; }
-  unsigned char* bytes() const { return static_cast<unsigned char*>(p); }
-};
+constexpr size_t kFileSize = PatternFile::kSize;
 
 // One SQE, submitted and waited for (regular files complete inline or via io-wq; the
 // wait covers both).
@@ -84,8 +31,8 @@ void one(Syscalls& sys, Transcript& t, RawRing& ring, const std::string& k,
 }
 
 struct Ctx {
-  TempFile* f;
-  Pages* mem;
+  PatternFile* f;
+  GuardedPages* mem;
   uint64_t addr;
   uint32_t len;
   uint64_t off;
@@ -101,8 +48,8 @@ void fill_rw(io_uring_sqe* s, uint8_t op, void* vc) {
 }
 
 void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
-  TempFile f(dir, sys.name());
-  Pages mem(3 * 4096);
+  PatternFile f(dir, sys.name());
+  GuardedPages mem(3 * 4096);
   RawRing ring(sys);
   io_uring_params p{};
   ASSERT_GE(ring.setup(8, p), 0);
@@ -118,7 +65,7 @@ void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
     c.len = len;
     c.addr = mem.addr(addr_off);
     one(sys, t, ring, k, [](io_uring_sqe* s, void* v) { fill_rw(s, IORING_OP_READ, v); }, &c);
-    t.note_str(k + ".bytes", fnv(mem.p, mem.len));
+    t.note_str(k + ".bytes", mem.summary());
     t.note(k + ".pos", lseek(fd, 0, SEEK_CUR));
   };
   read_case("read_4k_at_0", f.rw, 0, 4096);
@@ -162,16 +109,16 @@ void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
 
   // Vectored.
   memset(mem.p, 0xa5, mem.len);
-  c.iov[0] = {mem.bytes() + 10, 100};
-  c.iov[1] = {mem.bytes() + 4096, 0};
-  c.iov[2] = {mem.bytes() + 5000, 3000};
+  c.iov[0] = {mem.at(10), 100};
+  c.iov[1] = {mem.at(4096), 0};
+  c.iov[2] = {mem.at(5000), 3000};
   c.fd = f.rw;
   c.addr = reinterpret_cast<uint64_t>(c.iov);
   c.len = 3;
   c.off = 20;
   one(sys, t, ring, "readv3", [](io_uring_sqe* s, void* v) { fill_rw(s, IORING_OP_READV, v); },
       &c);
-  t.note_str("readv3.bytes", fnv(mem.p, mem.len));
+  t.note_str("readv3.bytes", mem.summary());
   c.len = 0;
   one(sys, t, ring, "readv0", [](io_uring_sqe* s, void* v) { fill_rw(s, IORING_OP_READV, v); },
       &c);
@@ -197,7 +144,7 @@ void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
   one(sys, t, ring, "read_fixed_no_table",
       [](io_uring_sqe* s, void* v) { fill_rw(s, IORING_OP_READ_FIXED, v); }, &c);
 
-  iovec regs[3] = {{mem.bytes(), 8192}, {mem.bytes() + 8192, 4096}, {nullptr, 0}};
+  iovec regs[3] = {{mem.at(0), 8192}, {mem.at(8192), 4096}, {nullptr, 0}};
   t.call("register", ring.do_register(IORING_REGISTER_BUFFERS, regs, 3), sys);
 
   auto fixed = [&](const std::string& k, uint8_t op, uint16_t idx, uint64_t addr, uint32_t len,
@@ -214,7 +161,7 @@ void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
             : +[](io_uring_sqe* s, void* v) { fill_rw(s, IORING_OP_WRITE_FIXED, v); },
         &c);
     if (op == IORING_OP_READ_FIXED) {
-      t.note_str(k + ".bytes", fnv(mem.p, mem.len));
+      t.note_str(k + ".bytes", mem.summary());
     } else {
       t.note_str(k + ".file", f.contents());
     }
@@ -235,7 +182,7 @@ void rw_scenario(Syscalls& sys, Transcript& t, const std::string& dir) {
   fixed("rf_wrong_buffer", R, 1, mem.addr(), 100, 0);
   fixed("rf_cur_pos", R, 0, mem.addr(), 1000, static_cast<uint64_t>(-1));
   fixed("rf_past_eof", R, 0, mem.addr(), 1000, kFileSize + 1);
-  memset(mem.bytes() + 8192, 0x99, 4096);
+  memset(mem.at(8192), 0x99, 4096);
   fixed("wf_buf1", W, 1, mem.addr(8192), 4096, 3000);
   fixed("wf_over", W, 1, mem.addr(8192), 4097, 0);
   c.fd = f.ro;

@@ -3,73 +3,26 @@
 // Each side gets its own freshly written file; results, bytes read and the file
 // contents afterwards must be identical.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
 #include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "tests/differential/differential.h"
+#include "tests/differential/test_files.h"
 
 namespace uringsim::difftest {
 namespace {
 
-constexpr size_t kFileSize = 10000;
-
-std::string fnv(const void* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  const auto* b = static_cast<const unsigned char*>(p);
-  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  char buf[64];
-  snprintf(buf, sizeof buf, "%zu bytes fnv %016" PRIx64, n, h);
-  return buf;
-}
-
-struct TempFile {
-  std::string path;
-  int rw = -1, ro = -1;
-  explicit TempFile(const std::string& tag) {
-    path = "/tmp/uringsim-vfixed-" + std::to_string(getpid()) + "-" + tag;
-    rw = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    std::vector<unsigned char> data(kFileSize);
-    for (size_t i = 0; i < kFileSize; ++i) data[i] = static_cast<unsigned char>(i * 13 + i / 97);
-    if (write(rw, data.data(), data.size()) != static_cast<ssize_t>(data.size())) abort();
-    ro = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  }
-  ~TempFile() {
-    ::close(rw);
-    ::close(ro);
-    unlink(path.c_str());
-  }
-  std::string contents() const {
-    std::vector<unsigned char> d(kFileSize * 2);
-    ssize_t n = pread(rw, d.data(), d.size(), 0);
-    return fnv(d.data(), n < 0 ? 0 : n);
-  }
-};
-
-// Anonymous pages with a PROT_NONE guard page after them.
-struct Pages {
-  void* p = nullptr;
-  size_t len = 0;
-  explicit Pages(size_t n) : len(n) {
-    p = mmap(nullptr, n + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) abort();
-    if (mprotect(static_cast<char*>(p) + n, 4096, PROT_NONE) != 0) abort();
-    memset(p, 0xa5, n);
-  }
-  ~Pages() { munmap(p, len + 4096); }
-  unsigned char* at(size_t off) const { return static_cast<unsigned char*>(p) + off; }
-};
+constexpr size_t kFileSize = PatternFile::kSize;
 
 void vectored_fixed_scenario(Syscalls& sys, Transcript& t) {
-  TempFile f(sys.name());
-  Pages mem(4 * 4096);    // buffer 0: [0, 8192), buffer 1: [8192, 12288), then plain memory
+  PatternFile f("/tmp", sys.name());
+  GuardedPages mem(4 * 4096);    // buffer 0: [0, 8192), buffer 1: [8192, 12288), then plain memory
   RawRing ring(sys);
   io_uring_params p{};
   ASSERT_GE(ring.setup(8, p), 0);
@@ -86,7 +39,7 @@ void vectored_fixed_scenario(Syscalls& sys, Transcript& t) {
     t.call(k + ".enter", ring.enter(1, 1, IORING_ENTER_GETEVENTS), sys);
     t.cqes(k, ring.reap());
     if (op == IORING_OP_READV_FIXED) {
-      t.note_str(k + ".bytes", fnv(mem.p, mem.len));
+      t.note_str(k + ".bytes", mem.summary());
     } else {
       t.note_str(k + ".file", f.contents());
     }

@@ -4,7 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "fuzz/allowlist.h"
 #include "fuzz/execute.h"
@@ -73,6 +77,45 @@ TEST(FuzzInvariants, GeneratedSequencesHoldTheAccountingInvariants) {
   }
 }
 
+// The generator registers tagged buffer tables (REGISTER_BUFFERS2), updates them
+// (BUFFERS_UPDATE) and clones tables between rings (CLONE_BUFFERS), with arguments
+// that succeed and arguments that fail; released tags come back as CQEs, each once
+// (the tag_cqes invariant), and memlock returns to the baseline.
+TEST(FuzzGenerator, CoversTaggedBuffersUpdatesAndClones) {
+  struct Tally {
+    int ok = 0, failed = 0;
+    std::vector<std::string> reasons;  // a few of the failures, for the message
+  };
+  std::map<uint32_t, Tally> by_op;
+  size_t tag_cqes = 0;
+  for (uint64_t i = 0; i < 2000; ++i) {
+    const Observation obs = execute(generate(sequence_seed(17, i)));
+    for (const Violation& v : check(obs)) {
+      EXPECT_EQ(v.invariant, "model_exception") << "sequence " << i << ": " << v.message;
+    }
+    for (const traces::Event& e : obs.updated.events) {
+      std::vector<traces::CqeRecord> cqes;
+      if (const auto* r = std::get_if<traces::RegisterEvent>(&e.body)) {
+        Tally& t = by_op[r->opcode];
+        (r->ret >= 0 ? t.ok : t.failed)++;
+        if (r->ret < 0 && t.reasons.size() < 400) t.reasons.push_back(r->reason);
+        cqes = r->cqes;
+      } else if (const auto* en = std::get_if<traces::EnterEvent>(&e.body)) {
+        cqes = en->cqes;
+      }
+      for (const traces::CqeRecord& c : cqes) tag_cqes += (c.user_data & kTagMask) == kTagBase;
+    }
+  }
+  for (uint32_t op : {IORING_REGISTER_BUFFERS2, IORING_REGISTER_BUFFERS_UPDATE, IORING_REGISTER_CLONE_BUFFERS}) {
+    EXPECT_GT(by_op[op].ok, 0) << traces::register_op_name(op) << ": "
+                               << ::testing::PrintToString(by_op[op].reasons);
+    EXPECT_GT(by_op[op].failed, 0) << traces::register_op_name(op);
+  }
+  EXPECT_GT(tag_cqes, 0u) << "BUFFERS2 ok " << by_op[IORING_REGISTER_BUFFERS2].ok << ", UNREGISTER_BUFFERS ok "
+                          << by_op[IORING_UNREGISTER_BUFFERS].ok << ", BUFFERS_UPDATE ok "
+                          << by_op[IORING_REGISTER_BUFFERS_UPDATE].ok;
+}
+
 // A doctor that breaks `invariant` whenever the sequence has a live ring.
 Doctor breaker(const std::string& invariant) {
   return [invariant](Observation& obs) {
@@ -85,12 +128,13 @@ Doctor breaker(const std::string& invariant) {
       if (!obs.snapshots.empty()) obs.snapshots.back().ring_count = 1;
       return;
     }
-    if (invariant == "cqe_per_sqe" || invariant == "unknown_user_data") {
+    if (invariant == "cqe_per_sqe" || invariant == "unknown_user_data" || invariant == "tag_cqes") {
       for (traces::Event& e : obs.updated.events) {
         auto* en = std::get_if<traces::EnterEvent>(&e.body);
         if (en == nullptr || en->cqes.empty()) continue;
         traces::CqeRecord extra = en->cqes.front();
         if (invariant == "unknown_user_data") extra.user_data = 0xdeadbeefcafeull;
+        if (invariant == "tag_cqes") extra.user_data = kTagBase + 999999;  // a tag never registered
         en->cqes.push_back(extra);
         return;
       }
@@ -201,6 +245,20 @@ TEST(FuzzAllowlist, EveryEntryHasAReason) {
     EXPECT_FALSE(e.contains.empty());
     EXPECT_GT(e.reason.size(), 40u) << e.name;
   }
+}
+
+// The CLI smoke CI runs: a short campaign through `uringsim fuzz` finds nothing and
+// reports what it ran (exit status 0, one JSON object).
+TEST(FuzzCli, SmokeCampaignThroughTheCliHasNoFindings) {
+  const std::string out = temp_dir("cli-smoke") + "/report.json";
+  const std::string cmd = std::string(URINGSIM_CLI_PATH) + " fuzz --seed 1 --iterations 300 --json > " + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(out);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("sequences").get<uint64_t>(), 300u);
+  EXPECT_EQ(j.at("violations").get<uint64_t>(), 0u);
+  EXPECT_GT(j.at("sqes").get<uint64_t>(), 1000u);
+  EXPECT_TRUE(j.at("findings").empty());
 }
 
 TEST(FuzzDifferential, SmokeAgainstHostIoUring) {

@@ -48,10 +48,6 @@ class KbufTest : public RingFixture {
     s.buf_group = bgid;
     return s;
   }
-  std::vector<C> run(uint32_t n) {
-    EXPECT_EQ(submit(n), n);
-    return reap();
-  }
   int64_t reg_ring(uint16_t bgid, uint32_t entries, uint16_t flags = 0, uint64_t addr = kRing, uint32_t nr = 1) {
     io_uring_buf_reg r{};
     r.ring_addr = addr;

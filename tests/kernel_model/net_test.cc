@@ -45,17 +45,6 @@ class NetTest : public RingFixture {
     files.add(kFileFd, std::make_shared<FakeFile>("file"));
     EXPECT_GE(setup(16), 0);
   }
-  io_uring_sqe& op(uint8_t opcode, uint64_t ud, int fd, uint64_t addr, uint32_t len, uint8_t flags = 0) {
-    io_uring_sqe& s = push(opcode, ud, flags);
-    s.fd = fd;
-    s.addr = addr;
-    s.len = len;
-    return s;
-  }
-  std::vector<C> run(uint32_t n) {
-    EXPECT_EQ(submit(n), n);
-    return reap();
-  }
   void put(uint64_t addr, const std::string& s) { memory.write(addr, s.data(), s.size()); }
   std::string at(uint64_t addr, size_t n) {
     std::string s(n, '\0');

@@ -1,5 +1,5 @@
 // One kernel after another: each profile shows something its predecessor lacked
-// (spec G.4): 5.1 -> 5.6 -> 6.1 -> 6.12 -> 6.13 -> 6.18.
+// (spec G.4): 5.1 -> 5.6 -> 5.19 -> 6.1 -> 6.12 -> 6.13 -> 6.18.
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -57,6 +57,7 @@ class History : public RingFixture {
 };
 
 struct P56 : History { P56() : History("5.6") {} };
+struct P519 : History { P519() : History("5.19") {} };
 struct P61 : History { P61() : History("6.1") {} };
 struct P612 : History { P612() : History("6.12") {} };
 struct P613 : History { P613() : History("6.13") {} };
@@ -65,7 +66,7 @@ struct P618 : History { P618() : History("6.18") {} };
 TEST(ProfileList, AllVersionsExistOldestFirst) {
   std::vector<std::string> names;
   for (const Profile& p : all_profiles()) names.emplace_back(p.name);
-  const std::vector<std::string> want = {"5.1", "5.6", "6.1", "6.12", "6.13", "6.18"};
+  const std::vector<std::string> want = {"5.1", "5.6", "5.19", "6.1", "6.12", "6.13", "6.18"};
   for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(names.at(i), want[i]);
   EXPECT_EQ(default_profile().name, "6.18");
 }
@@ -129,6 +130,67 @@ TEST_F(P56, ShmemBufferIsEOPNOTSUPP) {
   EXPECT_EQ(register_iov(kRingFd, 0x5000000, 4096), -EOPNOTSUPP);
 }
 
+// --- 5.19: ring-mapped provided buffers (user memory), SQE128/CQE32, SOCKET ---------------
+
+TEST_F(P519, Sqe128AndCqe32ButNotSingleIssuer) {
+  ASSERT_GE(setup_flags(8, IORING_SETUP_SQE128 | IORING_SETUP_CQE32), 0);
+  EXPECT_EQ(params.features, 0x1fffu & default_profile().simulated_features);
+  EXPECT_EQ(params.cq_off.head, 128u);  // still cache-aligned, not packed
+  EXPECT_EQ(setup_flags(8, IORING_SETUP_SINGLE_ISSUER), -EINVAL);  // 6.0
+}
+
+TEST_F(P519, ProbeEndsAtUringCmd) {
+  ASSERT_GE(setup(8), 0);
+  std::vector<uint8_t> probe(16 + 8 * 64, 0);
+  memory.write(kArg, probe.data(), probe.size());
+  ASSERT_EQ(reg(IORING_REGISTER_PROBE, kArg, 64), 0);
+  memory.read(kArg, probe.data(), probe.size());
+  EXPECT_EQ(probe[0], IORING_OP_URING_CMD);  // last_op 46: SOCKET (45) is in, SEND_ZC (47) is not
+  EXPECT_EQ(probe[1], IORING_OP_URING_CMD + 1);
+}
+
+TEST_F(P519, PbufRingInUserMemoryButNoMmapFlag) {
+  ASSERT_GE(setup(8), 0);
+  io_uring_buf_reg br{};
+  br.ring_addr = kBuf;
+  br.ring_entries = 8;
+  br.bgid = 3;
+  memory.write(kArg, &br, sizeof br);
+  EXPECT_EQ(reg(IORING_REGISTER_PBUF_RING, kArg, 1), 0);
+  br.bgid = 4;
+  br.flags = IOU_PBUF_RING_MMAP;  // 6.4: on 5.19 this word was `pad`
+  memory.write(kArg, &br, sizeof br);
+  EXPECT_EQ(reg(IORING_REGISTER_PBUF_RING, kArg, 1), -EINVAL);
+  EXPECT_EQ(reg(IORING_REGISTER_SYNC_CANCEL, kArg, 1), -EINVAL);  // 6.0
+}
+
+TEST_F(P519, NoEbusyOnOverflowAndNoRingCharge) {
+  caller.creds.cap_ipc_lock = false;
+  ASSERT_GE(setup(2), 0);  // CQ of 4
+  EXPECT_EQ(locked(), 0u);
+  for (int round = 0; round < 3; ++round) {
+    nop(10 * round + 1);
+    nop(10 * round + 2);
+    ASSERT_EQ(submit(2), 2);
+  }
+  nop(99);
+  EXPECT_EQ(submit(1), 1);  // 5.6 said -EBUSY here
+}
+
+TEST_F(P519, PlainReadIgnoresBufIndex) {
+  ASSERT_GE(setup(8), 0);
+  files.add(7, std::make_shared<FakeFile>("abcd", true, false));
+  io_uring_sqe& sqe = push(IORING_OP_READ, 1);
+  sqe.fd = 7;
+  sqe.addr = kBuf;
+  sqe.len = 4;
+  sqe.buf_index = 2;  // 5.6: -EINVAL; ignored since the 5.19 kbuf series
+  ASSERT_EQ(submit(1), 1);
+  auto cqes = reap();
+  ASSERT_EQ(cqes.size(), 1u);
+  EXPECT_EQ(cqes[0].res, 4);
+}
+
 // --- 6.1: BUFFERS2 and sparse tables, shmem buffers, no ring charge ---------------------
 
 TEST_F(P61, SparseBuffers2Works) {
@@ -166,7 +228,30 @@ TEST_F(P61, CloneDoesNotExist) {
   EXPECT_EQ(clone(0, 0, 0, 0), -EINVAL);
 }
 
+TEST_F(P61, KernelAllocatedPbufRingIsStillEINVAL) {
+  ASSERT_GE(setup(8), 0);
+  io_uring_buf_reg br{};
+  br.ring_entries = 8;
+  br.bgid = 1;
+  br.flags = IOU_PBUF_RING_MMAP;  // 6.4
+  memory.write(kArg, &br, sizeof br);
+  EXPECT_EQ(reg(IORING_REGISTER_PBUF_RING, kArg, 1), -EINVAL);
+}
+
 // --- 6.12: packed rings, the first CLONE_BUFFERS -----------------------------------------
+
+TEST_F(P612, KernelAllocatedAndIncrementalPbufRings) {
+  ASSERT_GE(setup(8), 0);
+  io_uring_buf_reg br{};
+  br.ring_entries = 8;
+  br.bgid = 1;
+  br.flags = IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC;
+  memory.write(kArg, &br, sizeof br);
+  EXPECT_EQ(reg(IORING_REGISTER_PBUF_RING, kArg, 1), 0);
+  size_t len = 0;
+  EXPECT_NE(kernel.map(ring, IORING_OFF_PBUF_RING | (1ull << IORING_OFF_PBUF_SHIFT), &len), nullptr);
+  EXPECT_EQ(len, 4096u);
+}
 
 TEST_F(P612, PackedRingAndFullClone) {
   ASSERT_GE(setup(8), 0);

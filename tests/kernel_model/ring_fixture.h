@@ -75,6 +75,14 @@ class RingFixture : public ::testing::Test {
     return sqe;
   }
   io_uring_sqe& nop(uint64_t user_data, uint8_t flags = 0) { return push(IORING_OP_NOP, user_data, flags); }
+  // Queues an SQE with the fields most opcodes read: fd, addr, len.
+  io_uring_sqe& op(uint8_t opcode, uint64_t user_data, int fd, uint64_t addr, uint32_t len, uint8_t flags = 0) {
+    io_uring_sqe& s = push(opcode, user_data, flags);
+    s.fd = fd;
+    s.addr = addr;
+    s.len = len;
+    return s;
+  }
 
   EnterResult enter(uint32_t to_submit, uint32_t min_complete = 0, uint32_t flags = 0,
                     uint64_t arg = 0, uint64_t argsz = 0) {
@@ -100,6 +108,11 @@ class RingFixture : public ::testing::Test {
       ++cq_head();
     }
     return out;
+  }
+  // Submits n queued SQEs (all must be consumed) and reaps every CQE.
+  std::vector<SimpleCqe> run(uint32_t n) {
+    EXPECT_EQ(submit(n), n);
+    return reap();
   }
 
   FakeMemory memory;

@@ -3,11 +3,14 @@
 // signal N), and `uringsim run` argument lists. Shared by the tests in tests/sim/.
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -35,15 +38,54 @@ inline std::string slurp_fd(int fd) {
   return s;
 }
 
-inline Outcome run(const std::vector<std::string>& argv, const RunOptions& opts = {}) {
-  Outcome o;
-  const int out = memfd_create("out", MFD_CLOEXEC);
-  const int err = memfd_create("err", MFD_CLOEXEC);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (opts.stdin_fd >= 0) dup2(opts.stdin_fd, 0);
-    dup2(out, 1);
-    dup2(err, 2);
+// A program running in the background, stdout/stderr going into memfds. wait() reaps
+// it and collects its output; destroying it unreaped kills it first.
+struct Background {
+  pid_t pid = -1;
+  int out = -1, err = -1;
+  int stdin_writer = -1;  // our end of its stdin when started with stdin_pipe, else -1
+
+  Background() = default;
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  Outcome wait() {
+    Outcome o;
+    if (stdin_writer >= 0) close(stdin_writer);
+    stdin_writer = -1;
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    pid = -1;
+    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    o.out = slurp_fd(out);
+    o.err = slurp_fd(err);
+    close(out);
+    close(err);
+    return o;
+  }
+  ~Background() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      wait();
+    }
+  }
+};
+
+// Starts argv in *b. With `stdin_pipe` its stdin is a pipe whose write end is
+// b->stdin_writer (closed by wait(), so the program sees EOF then).
+inline void start(Background* b, const std::vector<std::string>& argv, const RunOptions& opts = {},
+                  bool stdin_pipe = false) {
+  b->out = memfd_create("out", MFD_CLOEXEC);
+  b->err = memfd_create("err", MFD_CLOEXEC);
+  int in[2] = {-1, -1};
+  if (stdin_pipe && pipe2(in, O_CLOEXEC) != 0) abort();
+  std::fflush(nullptr);  // or the child's exit flushes our buffered output a second time
+  b->pid = fork();
+  if (b->pid == 0) {
+    if (stdin_pipe) dup2(in[0], 0);
+    else if (opts.stdin_fd >= 0) dup2(opts.stdin_fd, 0);
+    dup2(b->out, 1);
+    dup2(b->err, 2);
     for (const std::string& e : opts.env) putenv(const_cast<char*>(e.c_str()));
     if (opts.time_limit_s > 0) alarm(opts.time_limit_s);
     std::vector<char*> a;
@@ -52,14 +94,17 @@ inline Outcome run(const std::vector<std::string>& argv, const RunOptions& opts 
     execvp(a[0], a.data());
     _exit(127);
   }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  o.out = slurp_fd(out);
-  o.err = slurp_fd(err);
-  close(out);
-  close(err);
-  return o;
+  if (stdin_pipe) {
+    close(in[0]);
+    b->stdin_writer = in[1];
+  }
+}
+
+// Runs argv to completion.
+inline Outcome run(const std::vector<std::string>& argv, const RunOptions& opts = {}) {
+  Background b;
+  start(&b, argv, opts);
+  return b.wait();
 }
 
 // `uringsim run [options] -- argv...` (the CLI built beside the tests).

@@ -66,10 +66,12 @@ TEST_F(Shim, ProgramLinkedWithTheShimGetsLibcConventions) {
       << o.err;
 }
 
-TEST_F(Shim, RemoteSocketIsNotImplementedYetAndSaysSo) {
+// URINGSIM_SOCKET with no server there: ENOSYS and one line saying why (serve_test.cc
+// covers the server being there).
+TEST_F(Shim, RemoteSocketWithoutAServerFailsWithEnosysAndSaysWhy) {
   Outcome o = run_preloaded({kExamples + "/uring_raw_nop", "5"}, "URINGSIM_SOCKET=/nonexistent");
   EXPECT_NE(o.status, 0);
-  EXPECT_NE(o.err.find("not implemented yet"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("cannot connect to uringsim serve at /nonexistent"), std::string::npos) << o.err;
 }
 
 }  // namespace

@@ -20,6 +20,29 @@ TEST(CostModelJson, RoundTripsEveryCoefficient) {
   EXPECT_EQ(back.clone_buffer_ns, m.clone_buffer_ns);
 }
 
+TEST(CostModelJson, MeasuredOnIsWrittenAndReadBack) {
+  CostModel m;
+  m.syscall_ns = 131;
+  const std::string text = cost_model_json(m, "host vm, Linux 6.18");
+  EXPECT_NE(text.find("\"measured_on\": \"host vm, Linux 6.18\""), std::string::npos) << text;
+  CostModel back;
+  std::string error;
+  ASSERT_TRUE(parse_cost_model(text, &back, &error)) << error;
+  EXPECT_EQ(back.syscall_ns, 131u);
+}
+
+TEST(CostModelJson, SetCoefficientByItsFileName) {
+  CostModel m;
+  EXPECT_TRUE(set_cost_coefficient(&m, "clone_call_ns", 900));
+  EXPECT_EQ(m.clone_call_ns, 900u);
+  EXPECT_TRUE(set_cost_coefficient(&m, "op_ns.22", 170));
+  EXPECT_EQ(m.op_ns[22], 170u);
+  EXPECT_FALSE(set_cost_coefficient(&m, "op_ns.64", 1));
+  EXPECT_FALSE(set_cost_coefficient(&m, "op_ns.", 1));
+  EXPECT_FALSE(set_cost_coefficient(&m, "clone_call", 1));
+  EXPECT_EQ(m.sqe_ns, CostModel{}.sqe_ns);
+}
+
 TEST(CostModelJson, PartialFileKeepsDefaults) {
   CostModel m;
   std::string error;

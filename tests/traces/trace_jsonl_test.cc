@@ -34,8 +34,8 @@ TEST(TraceJsonl, EmptyFileIsMissingHeader) {
 }
 
 TEST(TraceJsonl, OtherVersionIsRejectedOnLine1) {
-  EXPECT_EQ(error_of(R"({"uringsim_trace": 2})" "\n"),
-            "t.jsonl:1: field 'uringsim_trace': version 2 is not supported (this uringsim reads version 1)");
+  EXPECT_EQ(error_of(R"({"uringsim_trace": 3})" "\n"),
+            "t.jsonl:1: field 'uringsim_trace': version 3 is not supported (this uringsim reads versions 1 and 2)");
 }
 
 TEST(TraceJsonl, UnknownProfileIsRejected) {
@@ -56,7 +56,7 @@ TEST(TraceJsonl, MalformedLineInTheMiddle) {
 
 TEST(TraceJsonl, UnknownEvent) {
   EXPECT_EQ(error_of(lines({kHeader, R"({"event": "teleport"})"})),
-            "t.jsonl:2: field 'event': unknown event \"teleport\" (expected region, file, setup, enter, register, memory or close)");
+            "t.jsonl:2: field 'event': unknown event \"teleport\" (expected region, file, setup, enter, register, memory, peer or close)");
 }
 
 TEST(TraceJsonl, MissingField) {

@@ -203,3 +203,54 @@ TEST_F(RecordCli, ReplayExplainGivesTheReasonForEachError) {
 
 }  // namespace
 }  // namespace uringsim::traces
+
+namespace uringsim::traces {
+namespace {
+
+const std::string kSampleDir = std::string(URINGSIM_TRACES_GOLDEN_DIR) + "/../../../traces/samples";
+
+// What the sample golden test pins (golden/<sample>.explain.txt) is what the CLI prints
+// on stderr: stdout goes elsewhere, stderr is compared byte for byte.
+TEST_F(RecordCli, ReplayExplainStderrIsTheGoldenText) {
+  const fs::path err = dir_ / "explain.txt";
+  const CmdResult r = run("(" + uringsim_.string() + " replay --explain " + kSampleDir +
+                          "/rfc_send_zc_bundle.jsonl 2>" + err.string() + " >/dev/null)");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(slurp(err), slurp(std::string(URINGSIM_TRACES_GOLDEN_DIR) + "/rfc_send_zc_bundle.explain.txt"));
+}
+
+TEST_F(RecordCli, ReplayCostModelChangesTheComparedModelTime) {
+  const fs::path cm = dir_ / "cost.json";
+  std::ofstream(cm) << R"({"format": "uringsim-cost-model/1", "syscall_ns": 1000})";
+  const CmdResult r = run(uringsim_.string() + " replay " + kSampleDir + "/hugepage_clone.jsonl --cost-model " +
+                          cm.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("hugepage_clone.jsonl:8: model time: the call cost 18000 ns on the cost model, trace "
+                          "expects 17150 ns"),
+            std::string::npos)
+      << r.output;
+  const CmdResult k = run(uringsim_.string() + " replay --target kernel --cost-model " + cm.string() + " " +
+                          kSampleDir + "/nop_batch.jsonl");
+  EXPECT_EQ(k.exit_code, 2) << k.output;
+  EXPECT_EQ(k.output, "uringsim replay: --cost-model sets the simulator's cost model; Linux has none\n");
+}
+
+TEST_F(RecordCli, ReplayAsUidIsForTheKernelTarget) {
+  const CmdResult r = run(uringsim_.string() + " replay --as-uid 1000 " + kSampleDir + "/nop_batch.jsonl");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output,
+            "uringsim replay: --as-uid and --memlock are for --target kernel; the simulator takes the caller from "
+            "the trace header\n");
+}
+
+TEST_F(RecordCli, RfcSampleOnTheKernelTargetSaysWhyNot) {
+  const CmdResult r = run(uringsim_.string() + " replay --target kernel " + kSampleDir + "/rfc_send_zc_bundle.jsonl");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("skipped: linux cannot replay it: profile rfc-provided-registered is a proposed ABI that "
+                          "no Linux kernel has"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace uringsim::traces

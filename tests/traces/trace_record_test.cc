@@ -9,6 +9,8 @@
 #include "traces/jsonl.h"
 #include "traces/recorder.h"
 #include "traces/replay.h"
+#include "traces/socket_file.h"
+#include "traces/socket_pair.h"
 
 namespace uringsim::traces {
 namespace {
@@ -184,6 +186,75 @@ TEST(TraceRecord, FailedSetupAndCqOverflowAreRecorded) {
   std::string all;
   for (const Divergence& d : res.divergences) all += d.message + "\n";
   EXPECT_TRUE(res.ok()) << all << text;
+}
+
+// A program that talks over a socketpair: what it received is recorded as the peer's
+// peer_sends, what it sent as peer_receives, and the trace replays on both targets.
+TEST(TraceRecord, SocketTrafficBecomesASocketFile) {
+  App app;
+  SocketPair pair;
+  std::string why;
+  ASSERT_TRUE(pair.open(SocketKind::kUnixStream, &why)) << why;
+  ASSERT_TRUE(pair.peer_send("pong", &why)) << why;
+  app.files_.fds[5] = std::make_shared<SocketFile>(pair.app_fd(), SocketKind::kUnixStream);
+  app.setup(8);
+  app.mem_.write(App::kBuf, "ping", 4);
+  io_uring_sqe send{};
+  send.opcode = IORING_OP_SEND;
+  send.fd = 5;
+  send.addr = App::kBuf;
+  send.len = 4;
+  send.user_data = 1;
+  app.push(send);
+  io_uring_sqe recv{};
+  recv.opcode = IORING_OP_RECV;
+  recv.fd = 5;
+  recv.addr = App::kBuf + 4096;
+  recv.len = 64;
+  recv.user_data = 2;
+  app.push(recv);
+  EXPECT_EQ(app.enter(2, 2), 2);
+  EXPECT_EQ(pair.peer_drain(), "ping");
+  // The peer writes again; the next RECV takes it: a peer event before that enter.
+  ASSERT_TRUE(pair.peer_send("later", &why)) << why;
+  recv.user_data = 3;
+  recv.addr = App::kBuf + 8192;
+  app.push(recv);
+  EXPECT_EQ(app.enter(1, 1), 1);
+  app.kernel_.destroy(app.ring_);
+
+  const Trace recorded = app.rec_.trace();
+  ASSERT_EQ(recorded.files.size(), 1u);
+  const FileDecl& f = recorded.files[0];
+  EXPECT_EQ(f.fd, 5);
+  EXPECT_EQ(f.socket, SocketKind::kUnixStream);
+  EXPECT_EQ(f.peer_sends, "");  // the ring existed before anything was received
+  EXPECT_EQ(f.peer_receives.value_or("<unset>"), "ping");
+  const std::string text = write_trace(recorded);
+  EXPECT_NE(text.find(R"({"event":"file","fd":5,"kind":"socket","socket":"unix_stream","peer_receives":"ping"})"),
+            std::string::npos)
+      << text;
+  // Each receive's bytes: a peer event just before the enter that took them.
+  const size_t pong = text.find(R"({"event":"peer","fd":5,"send":"pong"})");
+  const size_t first_enter = text.find(R"({"event":"enter","fd":7,"to_submit":2)");
+  const size_t later = text.find(R"({"event":"peer","fd":5,"send":"later"})");
+  const size_t second_enter = text.find(R"({"event":"enter","fd":7,"to_submit":1)");
+  ASSERT_NE(pong, std::string::npos) << text;
+  ASSERT_NE(later, std::string::npos) << text;
+  EXPECT_LT(pong, first_enter) << text;
+  EXPECT_LT(first_enter, later) << text;
+  EXPECT_LT(later, second_enter) << text;
+  Trace t;
+  TraceError err;
+  ASSERT_TRUE(parse_trace(text, "recorded.jsonl", &t, &err)) << err.message();
+  SimTarget sim;
+  const ReplayResult on_sim = replay(t, sim);
+  EXPECT_TRUE(on_sim.ok()) << (on_sim.divergences.empty() ? on_sim.skip_reason : on_sim.divergences[0].message);
+  if (!KernelTarget::available(&why)) GTEST_SKIP() << "no usable io_uring on this host: " << why;
+  KernelTarget linux_target;
+  const ReplayResult on_linux = replay(t, linux_target);
+  EXPECT_TRUE(on_linux.ok()) << (on_linux.divergences.empty() ? on_linux.skip_reason
+                                                               : on_linux.divergences[0].message);
 }
 
 }  // namespace
