@@ -107,6 +107,20 @@ TEST_F(SimRun, CatWithReadvMatchesHostKernel) {
   EXPECT_EQ(missing.status, 1);
 }
 
+// A static binary has no dynamic loader to preload a shim into; the seccomp filter is
+// what catches its io_uring syscalls.
+TEST_F(SimRun, StaticallyLinkedProgramMatchesHostKernel) {
+  const std::string bin = example("uring_cat_static");
+  if (access(bin.c_str(), X_OK) != 0) GTEST_SKIP() << bin << " is not built (needs libc.a and liburing.a)";
+  Outcome ldd = run({"ldd", bin});  // libc-bin's ldd: "not a dynamic executable", status 1
+  EXPECT_NE((ldd.out + ldd.err).find("not a dynamic executable"), std::string::npos) << ldd.out << ldd.err;
+  const std::string path = random_file(20000);
+  Outcome o = expect_same({bin, path});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, read_file(path));
+  unlink(path.c_str());
+}
+
 TEST_F(SimRun, CopyWithFixedBuffersMatchesHostKernel) {
   std::string src = random_file(200000);
   std::string dst_host = src + ".host", dst_sim = src + ".sim";
