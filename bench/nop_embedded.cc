@@ -1,7 +1,9 @@
-// Row nop/embedded: NOPs on sim::EmbeddedKernel, the ring driven exactly as liburing
-// drives a Linux ring: mmap the ring fd at the IORING_OFF_* offsets, write SQEs and
-// the SQ array, store-release the tail, enter(batch, batch, GETEVENTS), read CQEs
-// between head and tail, store-release the head.
+// Rows nop/embedded and sqpoll/embedded: NOPs on sim::EmbeddedKernel, the ring driven
+// exactly as liburing drives a Linux ring: mmap the ring fd at the IORING_OFF_* offsets,
+// write SQEs and the SQ array, store-release the tail, enter(batch, batch, GETEVENTS),
+// read CQEs between head and tail, store-release the head. On an SQPOLL ring the
+// embedded kernel's SQ thread host consumes the SQ; enter only waits, adding SQ_WAKEUP
+// when IORING_SQ_NEED_WAKEUP says the thread sleeps.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -35,12 +37,12 @@ inline uint32_t* word(const Mapped& m, uint32_t off) {
   return reinterpret_cast<uint32_t*>(m.at(off));
 }
 
-}  // namespace
-
-RowResult nop_embedded(const RowParams& p) {
+RowResult nop_on_embedded_ring(const RowParams& p, uint32_t setup_flags) {
   RowResult r;
   sim::EmbeddedKernel kernel;
   io_uring_params params{};
+  params.flags = setup_flags;
+  const bool sqpoll = setup_flags & IORING_SETUP_SQPOLL;
   const unsigned entries = p.batch > 128 ? p.batch : 128;
   int fd = kernel.setup(entries, &params);
   if (fd < 0) {
@@ -60,6 +62,7 @@ RowResult nop_embedded(const RowParams& p) {
   }
   const Mapped& cqm = single ? sq : cq;
   uint32_t* sq_tail = word(sq, params.sq_off.tail);
+  uint32_t* sq_flags = word(sq, params.sq_off.flags);
   uint32_t* sq_array = word(sq, params.sq_off.array);
   const uint32_t sq_mask = *word(sq, params.sq_off.ring_mask);
   uint32_t* cq_head = word(cqm, params.cq_off.head);
@@ -83,7 +86,11 @@ RowResult nop_embedded(const RowParams& p) {
       ++tail;
     }
     __atomic_store_n(sq_tail, tail, __ATOMIC_RELEASE);
-    int ret = kernel.enter(fd, p.batch, p.batch, IORING_ENTER_GETEVENTS);
+    uint32_t flags = IORING_ENTER_GETEVENTS;
+    if (sqpoll && (__atomic_load_n(sq_flags, __ATOMIC_ACQUIRE) & IORING_SQ_NEED_WAKEUP)) {
+      flags |= IORING_ENTER_SQ_WAKEUP;
+    }
+    int ret = kernel.enter(fd, p.batch, p.batch, flags);
     if (ret != static_cast<int>(p.batch)) {
       r.error = "enter returned " + std::to_string(ret) + ": " + kernel.last_fault().reason;
       kernel.close(fd);
@@ -109,5 +116,10 @@ RowResult nop_embedded(const RowParams& p) {
   r.seconds = std::chrono::duration<double>(end - start).count();
   return r;
 }
+
+}  // namespace
+
+RowResult nop_embedded(const RowParams& p) { return nop_on_embedded_ring(p, 0); }
+RowResult nop_sqpoll_embedded(const RowParams& p) { return nop_on_embedded_ring(p, IORING_SETUP_SQPOLL); }
 
 }  // namespace uringsim::bench

@@ -1,4 +1,6 @@
-// Row nop/linux: NOPs on the real kernel through liburing, as an application would.
+// Rows nop/linux and sqpoll/linux: NOPs on the real kernel through liburing, as an
+// application would. On an SQPOLL ring the kernel's SQ thread submits;
+// io_uring_submit_and_wait only wakes it when it sleeps and waits for the CQEs.
 // (This file includes <liburing.h> and therefore must not include uapi/io_uring.h.)
 #include <liburing.h>
 
@@ -10,13 +12,17 @@
 
 namespace uringsim::bench {
 
-RowResult nop_linux(const RowParams& p) {
+namespace {
+
+RowResult nop_on_linux_ring(const RowParams& p, unsigned setup_flags) {
   RowResult r;
   io_uring ring;
+  io_uring_params params{};
+  params.flags = setup_flags;  // SQPOLL: sq_thread_idle 0, Linux's default of one second
   const unsigned entries = p.batch > 128 ? p.batch : 128;
-  int ret = io_uring_queue_init(entries, &ring, 0);
+  int ret = io_uring_queue_init_params(entries, &ring, &params);
   if (ret < 0) {
-    r.error = std::string("io_uring_queue_init: ") + strerror(-ret);
+    r.error = std::string("io_uring_queue_init_params: ") + strerror(-ret);
     return r;
   }
   uint64_t done = 0;
@@ -55,5 +61,10 @@ RowResult nop_linux(const RowParams& p) {
   r.seconds = std::chrono::duration<double>(end - start).count();
   return r;
 }
+
+}  // namespace
+
+RowResult nop_linux(const RowParams& p) { return nop_on_linux_ring(p, 0); }
+RowResult nop_sqpoll_linux(const RowParams& p) { return nop_on_linux_ring(p, IORING_SETUP_SQPOLL); }
 
 }  // namespace uringsim::bench

@@ -18,8 +18,8 @@ RowResult nop_shim(const RowParams& p);
 
 // suite "sqpoll": the nop loop on an IORING_SETUP_SQPOLL ring (enter only waits, and
 // wakes the SQ thread when IORING_SQ_NEED_WAKEUP says it sleeps).
-RowResult nop_sqpoll_linux(const RowParams& p);     // bench/nop_sqpoll_linux.cc
-RowResult nop_sqpoll_embedded(const RowParams& p);  // bench/nop_sqpoll_embedded.cc
+RowResult nop_sqpoll_linux(const RowParams& p);     // bench/nop_linux.cc
+RowResult nop_sqpoll_embedded(const RowParams& p);  // bench/nop_embedded.cc
 
 // suite "fio": fio 4 KiB randread, --ioengine=io_uring --fixedbufs, iodepth 32, on a
 // 64 MiB file in /dev/shm; batch = --iodepth_batch_submit = --iodepth_batch_complete_min.
