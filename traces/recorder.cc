@@ -500,7 +500,7 @@ void Recorder::before_enter(const Caller& c, int fd, uint32_t to_submit, uint32_
   pending_.ring = ring_of_fd(c, fd);
   if (Context* ctx = pending_.ring == kNoRing ? nullptr : kernel_.context(pending_.ring)) {
     const Ring& r = ctx->ring();
-    pending_.cq_tail_before = r.cq_tail();
+    pending_.cq_tail_before = cq_tail_recorded(pending_.ring, r);
     if (r.cq_head() != r.cq_tail()) e.cq_head = r.cq_head();
   }
   pending_.event.body = std::move(e);
@@ -570,6 +570,15 @@ void Recorder::on_cqe(RingId ring, const Cqe& cqe, const Fault* why) {
   posted_[ring].emplace_back(cqe, why != nullptr ? why->reason : std::string());
 }
 
+uint32_t Recorder::cq_tail_recorded(RingId ring, const Ring& r) const {
+  auto it = recorded_cq_tail_.find(ring);
+  if (it == recorded_cq_tail_.end()) return r.cq_tail();
+  // A ring id reused after its ring was destroyed, or more posted than the CQ holds:
+  // start from the present rather than walk a stale range.
+  const uint32_t behind = r.cq_tail() - it->second;
+  return behind <= r.layout().cq_entries ? it->second : r.cq_tail();
+}
+
 std::vector<CqeRecord> Recorder::cqes_since(RingId ring, uint32_t tail_before) {
   std::vector<CqeRecord> out;
   Context* ctx = kernel_.context(ring);
@@ -619,6 +628,7 @@ void Recorder::finish_call(RingId ring, int64_t ret) {
     if (ret < 0) g->reason = kernel_.last_fault().reason;
     if (ring != kNoRing) g->cqes = cqes_since(ring, pending_.cq_tail_before);
   }
+  if (Context* ctx = ring == kNoRing ? nullptr : kernel_.context(ring)) recorded_cq_tail_[ring] = ctx->ring().cq_tail();
   pending_.event.model_time_ns = kernel_.last_call_model_ns();
   trace_.events.push_back(std::move(pending_.event));
   pending_ = Pending{};
@@ -644,7 +654,7 @@ void Recorder::before_register(const Caller& c, int fd, uint32_t opcode, uint64_
   g.nr_args = nr_args;
   pending_.ring = ring_of_fd(c, fd);
   if (Context* ctx = pending_.ring == kNoRing ? nullptr : kernel_.context(pending_.ring)) {
-    pending_.cq_tail_before = ctx->ring().cq_tail();
+    pending_.cq_tail_before = cq_tail_recorded(pending_.ring, ctx->ring());
   }
   const uint32_t op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
   bool decoded = false;

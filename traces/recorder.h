@@ -161,6 +161,8 @@ class Recorder : public Observer {
   UserMemory* inner_memory(const Caller& c) const;
   RingId ring_of_fd(const Caller& c, int fd);
   void finish_call(RingId ring, int64_t ret);
+  // Where the CQEs of the call about to be recorded start (see recorded_cq_tail_).
+  uint32_t cq_tail_recorded(RingId ring, const Ring& r) const;
   std::vector<CqeRecord> cqes_since(RingId ring, uint32_t tail_before);
   int fd_name(RingId ring) const;
   void shadow_write(RegionState& r, uint64_t addr, const uint8_t* bytes, size_t len);
@@ -175,6 +177,10 @@ class Recorder : public Observer {
   std::map<RingId, int> ring_fds_;              // ring -> fd the client uses
   std::map<RingId, size_t> setup_events_;       // ring -> index of its setup event
   std::map<RingId, std::vector<std::pair<Cqe, std::string>>> posted_;
+  // Per ring, the CQ tail when its last recorded call ended. CQEs posted between calls
+  // (a RECV that waited for its peer, a timeout firing) belong to the next call's list:
+  // that is where the program sees them, and where a replay's next call produces them.
+  std::map<RingId, uint32_t> recorded_cq_tail_;
   std::vector<std::pair<uint64_t, uint64_t>> ignore_;  // [start, end): argument bytes decoded in the call
   Pending pending_;
   UserMemory* call_memory_ = nullptr;  // the inner memory of the call in progress

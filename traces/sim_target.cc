@@ -184,11 +184,17 @@ bool SimTarget::map_ring(int fd, const io_uring_params& p, RingMaps* out, std::s
 
 int64_t SimTarget::enter(int fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags, uint64_t arg,
                          uint64_t argsz) {
+  // A request parked on a trace socket (a RECV that waited for its peer) may be ready
+  // by now: the replayer has written what the peer sent before this call, as recorded.
+  const RingId ring = ring_of(fd);
+  kernel_->progress(caller_, ring, /*waiting=*/false);
   const EnterResult r = kernel_->enter(caller_, fd, to_submit, min_complete, flags, arg, argsz);
   if (!r.must_wait) return r.ret;
-  // Nothing completes later in the model, so a wait cannot be satisfied: answer what
-  // Linux answers when the wait ends (sim/wait_policy.h gives the same rule).
-  return kernel_->wait_done(ring_of(fd), r, 0);
+  // One look at what the wait could see now (the peer's bytes are already there); nothing
+  // else happens later in a replay, so the wait ends here with what Linux answers when a
+  // wait ends (sim/wait_policy.h gives the same rule).
+  kernel_->progress(caller_, ring, /*waiting=*/true);
+  return kernel_->wait_done(ring, r, 0);
 }
 
 int64_t SimTarget::do_register(int fd, uint32_t opcode, uint64_t arg, uint32_t nr_args) {
