@@ -46,17 +46,6 @@ struct UnixPair {
   }
 };
 
-io_uring_sqe* add(RawRing& r, uint8_t op, uint64_t ud, int fd, uint64_t addr, uint32_t len, uint8_t flags = 0) {
-  io_uring_sqe* s = r.next_sqe();
-  s->opcode = op;
-  s->flags = flags;
-  s->fd = fd;
-  s->addr = addr;
-  s->len = len;
-  s->user_data = ud;
-  return s;
-}
-
 // Submits `n` SQEs and waits (at most 300 ms, EXT_ARG) for `want` CQEs.
 void go(Syscalls& sys, Transcript& t, RawRing& r, const std::string& k, uint32_t n, uint32_t want) {
   struct {
@@ -84,17 +73,17 @@ TEST(FuzzFindingsDiff, ProvideBuffersBidAndCountLimits) {
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 1, 65536, mem.addr(), 16)->off = 2;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 1, 65536, mem.addr(), 16)->off = 2;
     go(sys, t, r, "bids_past_65535", 1, 1);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 2, 65537, mem.addr(), 16);
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 2, 65537, mem.addr(), 16);
     go(sys, t, r, "nbufs_65537", 1, 1);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 3, -1, mem.addr(), 16);
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 3, -1, mem.addr(), 16);
     go(sys, t, r, "nbufs_minus_1", 1, 1);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 4, 65536, mem.addr(), 0);
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 4, 65536, mem.addr(), 0);
     go(sys, t, r, "len_0", 1, 1);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 5, 4, mem.addr(), 1024)->off = 65533;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 5, 4, mem.addr(), 1024)->off = 65533;
     go(sys, t, r, "last_bid_65536", 1, 1);
-    add(r, IORING_OP_PROVIDE_BUFFERS, 6, 4, mem.addr(), 1024)->off = 65536;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 6, 4, mem.addr(), 1024)->off = 65536;
     go(sys, t, r, "first_bid_65536", 1, 1);
   });
 }
@@ -107,16 +96,16 @@ TEST(FuzzFindingsDiff, SendZcFailingBeforeIssueStillPostsTheNotification) {
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
-    add(r, IORING_OP_SEND_ZC, 1, -1, mem.addr(), 8);
+    prep_sqe(r, IORING_OP_SEND_ZC, 1, -1, mem.addr(), 8);
     go(sys, t, r, "bad_fd", 1, 2);
-    io_uring_sqe* nop = add(r, IORING_OP_NOP, 2, -1, 0, static_cast<uint32_t>(-EIO), IOSQE_IO_LINK);
+    io_uring_sqe* nop = prep_sqe(r, IORING_OP_NOP, 2, -1, 0, static_cast<uint32_t>(-EIO), IOSQE_IO_LINK);
     nop->nop_flags = IORING_NOP_INJECT_RESULT;
-    add(r, IORING_OP_SEND_ZC, 3, ux.a, mem.addr(), 8);
+    prep_sqe(r, IORING_OP_SEND_ZC, 3, ux.a, mem.addr(), 8);
     go(sys, t, r, "link_cancel", 2, 3);
-    io_uring_sqe* bad = add(r, IORING_OP_REMOVE_BUFFERS, 4, 1, 0, 0, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
+    io_uring_sqe* bad = prep_sqe(r, IORING_OP_REMOVE_BUFFERS, 4, 1, 0, 0, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
     bad->off = 1;
-    add(r, IORING_OP_SEND_ZC, 5, ux.a, mem.addr(), 8, IOSQE_IO_LINK);
-    add(r, IORING_OP_NOP, 6, -1, 0, 0);
+    prep_sqe(r, IORING_OP_SEND_ZC, 5, ux.a, mem.addr(), 8, IOSQE_IO_LINK);
+    prep_sqe(r, IORING_OP_NOP, 6, -1, 0, 0);
     go(sys, t, r, "silenced_cancel", 3, 2);
   });
 }
@@ -129,9 +118,9 @@ TEST(FuzzFindingsDiff, SendmsgWithBufferSelectIsEOPNOTSUPP) {
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
-    add(r, IORING_OP_SENDMSG, 1, -1, msghdr(mem, 8, 0), 0, IOSQE_BUFFER_SELECT)->addr2 = 8192;
+    prep_sqe(r, IORING_OP_SENDMSG, 1, -1, msghdr(mem, 8, 0), 0, IOSQE_BUFFER_SELECT)->addr2 = 8192;
     go(sys, t, r, "select_addr2", 1, 1);
-    add(r, IORING_OP_SENDMSG, 2, ux.a, msghdr(mem, 8, 0), 0)->addr2 = 8192;
+    prep_sqe(r, IORING_OP_SENDMSG, 2, ux.a, msghdr(mem, 8, 0), 0)->addr2 = 8192;
     go(sys, t, r, "addr2", 1, 1);
   });
 }
@@ -145,14 +134,14 @@ TEST(FuzzFindingsDiff, HugeControllenAndTooManyIovecs) {
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
     const uint64_t huge = uint64_t{INT_MAX} + 1;
-    add(r, IORING_OP_SENDMSG, 1, ux.a, msghdr(mem, 8, huge), 0);
+    prep_sqe(r, IORING_OP_SENDMSG, 1, ux.a, msghdr(mem, 8, huge), 0);
     go(sys, t, r, "sendmsg_huge_control", 1, 1);
-    add(r, IORING_OP_RECVMSG, 2, ux.b, msghdr(mem, 8, uint64_t{1} << 40, 1025), 0);
+    prep_sqe(r, IORING_OP_RECVMSG, 2, ux.b, msghdr(mem, 8, uint64_t{1} << 40, 1025), 0);
     go(sys, t, r, "recvmsg_huge_control_1025_iovecs", 1, 1);
-    add(r, IORING_OP_SENDMSG, 3, ux.a, msghdr(mem, 8, huge, 1025), 0);
+    prep_sqe(r, IORING_OP_SENDMSG, 3, ux.a, msghdr(mem, 8, huge, 1025), 0);
     go(sys, t, r, "sendmsg_huge_control_1025_iovecs", 1, 1);
     t.note("peer_write", ::write(ux.a, "hello", 5));
-    add(r, IORING_OP_RECVMSG, 4, ux.b, msghdr(mem, 8, uint64_t{1} << 40), 0);
+    prep_sqe(r, IORING_OP_RECVMSG, 4, ux.b, msghdr(mem, 8, uint64_t{1} << 40), 0);
     go(sys, t, r, "recvmsg_huge_control", 1, 1);
     t.note_str("received", std::string(reinterpret_cast<const char*>(mem.p + 4096), 5));
   });

@@ -69,17 +69,6 @@ void tcp_pair(Fds& f) {
   setsockopt(f.a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-io_uring_sqe* sqe(RawRing& r, uint8_t op, uint64_t ud, int fd, uint64_t addr, uint32_t len, uint8_t flags = 0) {
-  io_uring_sqe* s = r.next_sqe();
-  s->opcode = op;
-  s->flags = flags;
-  s->fd = fd;
-  s->addr = addr;
-  s->len = len;
-  s->user_data = ud;
-  return s;
-}
-
 // Submits `n` SQEs, waits for `want` CQEs, records the enter result and the CQEs.
 // The wait gives up after 300 ms (EXT_ARG timeout): a kernel that posts fewer CQEs
 // than expected shows up as a transcript difference, not a hang.
@@ -147,19 +136,19 @@ TEST(KbufNetDiff, LegacyProvidedBuffersOnFileReads) {
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
-    io_uring_sqe* s = sqe(r, IORING_OP_PROVIDE_BUFFERS, 1, 3, m.addr(), 10, 0);
+    io_uring_sqe* s = prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 1, 3, m.addr(), 10, 0);
     s->off = 7;
     s->buf_group = 4;
     go(sys, t, r, "provide", 1, 1);
     for (uint64_t ud = 2; ud <= 5; ++ud) {
-      io_uring_sqe* q = sqe(r, IORING_OP_READ, ud, f.fd, 0, ud == 3 ? 4 : 0, IOSQE_BUFFER_SELECT);
+      io_uring_sqe* q = prep_sqe(r, IORING_OP_READ, ud, f.fd, 0, ud == 3 ? 4 : 0, IOSQE_BUFFER_SELECT);
       q->buf_group = 4;
     }
     go(sys, t, r, "reads", 4, 4);
     t.note_str("bytes", text(m.p, 24));
     // Errors, one batch each (a failed prep ends its batch).
     auto bad = [&](const std::string& k, int nbufs, uint32_t len, uint64_t bid, uint8_t flags = 0) {
-      io_uring_sqe* q = sqe(r, IORING_OP_PROVIDE_BUFFERS, 9, nbufs, m.addr(), len, flags);
+      io_uring_sqe* q = prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 9, nbufs, m.addr(), len, flags);
       q->off = bid;
       q->buf_group = 1;
       go(sys, t, r, k, 1, 1);
@@ -170,10 +159,10 @@ TEST(KbufNetDiff, LegacyProvidedBuffersOnFileReads) {
     bad("bid_wrap", 2, 10, 65535);
     bad("bid_big", 1, 10, 65536);
     bad("select", 1, 10, 0, IOSQE_BUFFER_SELECT);
-    sqe(r, IORING_OP_PROVIDE_BUFFERS, 10, 5, m.addr(), 10, 0)->buf_group = 6;
-    sqe(r, IORING_OP_REMOVE_BUFFERS, 11, 3, 0, 0)->buf_group = 6;
-    sqe(r, IORING_OP_REMOVE_BUFFERS, 12, 10, 0, 0)->buf_group = 6;
-    sqe(r, IORING_OP_REMOVE_BUFFERS, 13, 1, 0, 0)->buf_group = 99;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 10, 5, m.addr(), 10, 0)->buf_group = 6;
+    prep_sqe(r, IORING_OP_REMOVE_BUFFERS, 11, 3, 0, 0)->buf_group = 6;
+    prep_sqe(r, IORING_OP_REMOVE_BUFFERS, 12, 10, 0, 0)->buf_group = 6;
+    prep_sqe(r, IORING_OP_REMOVE_BUFFERS, 13, 1, 0, 0)->buf_group = 99;
     go(sys, t, r, "remove", 4, 4);
   });
 }
@@ -198,9 +187,9 @@ TEST(KbufNetDiff, BufferRingRegistrationStatusAndSelection) {
     ring_put(ring.p, 0, data.addr(), 8, 100);
     ring_put(ring.p, 1, data.addr(100), 8, 101);
     ring_tail(ring.p, 2);
-    sqe(r, IORING_OP_READ, 1, f.fd, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
-    sqe(r, IORING_OP_READ, 2, f.fd, 0, 4, IOSQE_BUFFER_SELECT)->buf_group = 1;
-    sqe(r, IORING_OP_READ, 3, f.fd, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
+    prep_sqe(r, IORING_OP_READ, 1, f.fd, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
+    prep_sqe(r, IORING_OP_READ, 2, f.fd, 0, 4, IOSQE_BUFFER_SELECT)->buf_group = 1;
+    prep_sqe(r, IORING_OP_READ, 3, f.fd, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
     go(sys, t, r, "reads", 3, 3);
     io_uring_buf_status st{};
     st.buf_group = 1;
@@ -209,9 +198,9 @@ TEST(KbufNetDiff, BufferRingRegistrationStatusAndSelection) {
     st = {};
     st.buf_group = 77;
     t.call("status.missing", r.do_register(IORING_REGISTER_PBUF_STATUS, &st, 1), sys);
-    sqe(r, IORING_OP_PROVIDE_BUFFERS, 4, 1, data.addr(), 8, 0)->buf_group = 1;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 4, 1, data.addr(), 8, 0)->buf_group = 1;
     go(sys, t, r, "provide_into_ring", 1, 1);
-    sqe(r, IORING_OP_PROVIDE_BUFFERS, 5, 1, data.addr(), 8, 0)->buf_group = 3;
+    prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 5, 1, data.addr(), 8, 0)->buf_group = 3;
     go(sys, t, r, "provide_legacy", 1, 1);
     io_uring_buf_reg u{};
     u.bgid = 3;
@@ -238,7 +227,7 @@ TEST(KbufNetDiff, IncrementalRingOnASocket) {
     ring_tail(ring.p, 1);
     for (int i = 0; i < 4; ++i) {
       if (i < 3 && send(s.a, "0123456789", 10, 0) != 10) abort();
-      sqe(r, IORING_OP_RECV, 1, s.b, 0, 10, IOSQE_BUFFER_SELECT)->buf_group = 5;
+      prep_sqe(r, IORING_OP_RECV, 1, s.b, 0, 10, IOSQE_BUFFER_SELECT)->buf_group = 5;
       go(sys, t, r, "recv" + std::to_string(i), 1, 1);
     }
     io_uring_buf e{};
@@ -259,21 +248,21 @@ TEST(KbufNetDiff, SendRecvOnSocketpairWithProvidedBuffers) {
     io_uring_params p{};
     ASSERT_GE(r.setup(16, p), 0);
     memcpy(out.p, "hello world!", 12);
-    sqe(r, IORING_OP_SEND, 1, s.a, out.addr(), 12);
+    prep_sqe(r, IORING_OP_SEND, 1, s.a, out.addr(), 12);
     go(sys, t, r, "send", 1, 1);
     t.call("reg", reg_ring(r, ring.addr(), 4, 1), sys);
     ring_put(ring.p, 0, data.addr(), 4, 50);
     ring_put(ring.p, 1, data.addr(64), 100, 51);
     ring_tail(ring.p, 2);
-    sqe(r, IORING_OP_RECV, 2, s.b, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
-    sqe(r, IORING_OP_RECV, 3, s.b, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
+    prep_sqe(r, IORING_OP_RECV, 2, s.b, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
+    prep_sqe(r, IORING_OP_RECV, 3, s.b, 0, 0, IOSQE_BUFFER_SELECT)->buf_group = 1;
     go(sys, t, r, "recvs", 2, 2);
     t.note_str("bytes", text(data.p, 4) + "|" + text(data.p + 64, 8));
-    sqe(r, IORING_OP_SEND, 4, s.a, out.addr(), 4)->ioprio = IORING_RECVSEND_FIXED_BUF;
+    prep_sqe(r, IORING_OP_SEND, 4, s.a, out.addr(), 4)->ioprio = IORING_RECVSEND_FIXED_BUF;
     go(sys, t, r, "send.fixedbuf", 1, 1);
-    sqe(r, IORING_OP_RECV, 5, s.b, out.addr(), 4)->ioprio = IORING_RECVSEND_FIXED_BUF;
+    prep_sqe(r, IORING_OP_RECV, 5, s.b, out.addr(), 4)->ioprio = IORING_RECVSEND_FIXED_BUF;
     go(sys, t, r, "recv.fixedbuf", 1, 1);
-    sqe(r, IORING_OP_SEND, 6, s.a, out.addr(), 3)->ioprio = IORING_RECVSEND_BUNDLE;
+    prep_sqe(r, IORING_OP_SEND, 6, s.a, out.addr(), 3)->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "send.bundle_no_select", 1, 1);
     t.note_str("peer", drain(s.b));
     // Multishot recv: every buffer one CQE with F_MORE, then -ENOBUFS.
@@ -283,7 +272,7 @@ TEST(KbufNetDiff, SendRecvOnSocketpairWithProvidedBuffers) {
     ring_put(ring2.p, 1, data.addr(1032), 8, 1);
     ring_tail(ring2.p, 2);
     if (send(s.a, "0123456789abcdefXYZ", 19, 0) != 19) abort();
-    io_uring_sqe* m = sqe(r, IORING_OP_RECV, 7, s.b, 0, 0, IOSQE_BUFFER_SELECT);
+    io_uring_sqe* m = prep_sqe(r, IORING_OP_RECV, 7, s.b, 0, 0, IOSQE_BUFFER_SELECT);
     m->buf_group = 2;
     m->ioprio = IORING_RECV_MULTISHOT;
     go(sys, t, r, "multishot", 1, 3);
@@ -301,30 +290,30 @@ TEST(KbufNetDiff, SendZcTwoCqeProtocol) {
     io_uring_params p{};
     ASSERT_GE(r.setup(16, p), 0);
     memcpy(out.p, "zerocopy", 8);
-    sqe(r, IORING_OP_SEND_ZC, 1, tcp.a, out.addr(), 8);
+    prep_sqe(r, IORING_OP_SEND_ZC, 1, tcp.a, out.addr(), 8);
     go(sys, t, r, "plain", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 2, tcp.a, out.addr(), 8)->ioprio = IORING_SEND_ZC_REPORT_USAGE;
+    prep_sqe(r, IORING_OP_SEND_ZC, 2, tcp.a, out.addr(), 8)->ioprio = IORING_SEND_ZC_REPORT_USAGE;
     go(sys, t, r, "report", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 3, ux.a, out.addr(), 8);
+    prep_sqe(r, IORING_OP_SEND_ZC, 3, ux.a, out.addr(), 8);
     go(sys, t, r, "unix", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 4, tcp.a, out.addr(), 8, IOSQE_BUFFER_SELECT);
+    prep_sqe(r, IORING_OP_SEND_ZC, 4, tcp.a, out.addr(), 8, IOSQE_BUFFER_SELECT);
     go(sys, t, r, "select", 1, 1);
-    sqe(r, IORING_OP_SEND_ZC, 5, tcp.a, out.addr(), 8, IOSQE_CQE_SKIP_SUCCESS);
+    prep_sqe(r, IORING_OP_SEND_ZC, 5, tcp.a, out.addr(), 8, IOSQE_CQE_SKIP_SUCCESS);
     go(sys, t, r, "skip", 1, 1);
-    sqe(r, IORING_OP_SEND_ZC, 6, tcp.a, out.addr(), 8)->ioprio = IORING_RECVSEND_BUNDLE;
+    prep_sqe(r, IORING_OP_SEND_ZC, 6, tcp.a, out.addr(), 8)->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "bundle", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 7, tcp.a, out.addr(), 8)->ioprio = 1 << 7;
+    prep_sqe(r, IORING_OP_SEND_ZC, 7, tcp.a, out.addr(), 8)->ioprio = 1 << 7;
     go(sys, t, r, "badflag", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 8, tcp.a, out.addr(), 8)->ioprio = IORING_RECVSEND_FIXED_BUF;
+    prep_sqe(r, IORING_OP_SEND_ZC, 8, tcp.a, out.addr(), 8)->ioprio = IORING_RECVSEND_FIXED_BUF;
     go(sys, t, r, "fixed.notable", 1, 2);
     iovec iov{out.p, 4 * 4096};
     t.call("regbuf", r.do_register(IORING_REGISTER_BUFFERS, &iov, 1), sys);
     memcpy(out.p + 100, "fixed!", 6);
-    sqe(r, IORING_OP_SEND_ZC, 9, tcp.a, out.addr(100), 6)->ioprio = IORING_RECVSEND_FIXED_BUF;
+    prep_sqe(r, IORING_OP_SEND_ZC, 9, tcp.a, out.addr(100), 6)->ioprio = IORING_RECVSEND_FIXED_BUF;
     go(sys, t, r, "fixed", 1, 2);
-    sqe(r, IORING_OP_SEND_ZC, 10, tcp.a, out.addr(4 * 4096 - 2), 6)->ioprio = IORING_RECVSEND_FIXED_BUF;
+    prep_sqe(r, IORING_OP_SEND_ZC, 10, tcp.a, out.addr(4 * 4096 - 2), 6)->ioprio = IORING_RECVSEND_FIXED_BUF;
     go(sys, t, r, "fixed.range", 1, 2);
-    io_uring_sqe* q = sqe(r, IORING_OP_SEND_ZC, 11, tcp.a, out.addr(), 6);
+    io_uring_sqe* q = prep_sqe(r, IORING_OP_SEND_ZC, 11, tcp.a, out.addr(), 6);
     q->ioprio = IORING_RECVSEND_FIXED_BUF;
     q->buf_index = 1;
     go(sys, t, r, "fixed.index", 1, 2);
@@ -347,7 +336,7 @@ TEST(KbufNetDiff, SendAndRecvBundles) {
     t.call("reg1", reg_ring(r, ring.addr(), 8, 1), sys);
     for (uint32_t i = 0; i < 4; ++i) ring_put(ring.p, i, data.addr(100 * i), 100, static_cast<uint16_t>(i));
     ring_tail(ring.p, 4);
-    io_uring_sqe* q = sqe(r, IORING_OP_SEND, 1, s.a, 0, 0, IOSQE_BUFFER_SELECT);
+    io_uring_sqe* q = prep_sqe(r, IORING_OP_SEND, 1, s.a, 0, 0, IOSQE_BUFFER_SELECT);
     q->buf_group = 1;
     q->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "all", 1, 1);
@@ -356,7 +345,7 @@ TEST(KbufNetDiff, SendAndRecvBundles) {
     t.call("reg2", reg_ring(r, ring.addr(4096), 8, 2), sys);
     for (uint32_t i = 0; i < 4; ++i) ring_put(ring.p + 4096, i, data.addr(100 * i), 100, static_cast<uint16_t>(4 + i));
     ring_tail(ring.p + 4096, 4);
-    q = sqe(r, IORING_OP_SEND, 2, s.a, 0, 250, IOSQE_BUFFER_SELECT);
+    q = prep_sqe(r, IORING_OP_SEND, 2, s.a, 0, 250, IOSQE_BUFFER_SELECT);
     q->buf_group = 2;
     q->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "len250", 1, 2);
@@ -365,7 +354,7 @@ TEST(KbufNetDiff, SendAndRecvBundles) {
     t.call("reg3", reg_ring(r, ring.addr(8192), 8, 3), sys);
     for (uint32_t i = 0; i < 6; ++i) ring_put(ring.p + 8192, i, data.addr(100 * i), 100, static_cast<uint16_t>(10 + i));
     ring_tail(ring.p + 8192, 6);
-    q = sqe(r, IORING_OP_SEND, 3, s.a, 0, 150, IOSQE_BUFFER_SELECT);
+    q = prep_sqe(r, IORING_OP_SEND, 3, s.a, 0, 150, IOSQE_BUFFER_SELECT);
     q->buf_group = 3;
     q->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "len150", 1, 6);
@@ -375,7 +364,7 @@ TEST(KbufNetDiff, SendAndRecvBundles) {
     for (uint32_t i = 0; i < 8; ++i) ring_put(ring.p + 12288, i, data.addr(4096 + 64 * i), 64, static_cast<uint16_t>(100 + i));
     ring_tail(ring.p + 12288, 8);
     if (send(s.a, data.p, 300, 0) != 300) abort();
-    q = sqe(r, IORING_OP_RECV, 4, s.b, 0, 0, IOSQE_BUFFER_SELECT);
+    q = prep_sqe(r, IORING_OP_RECV, 4, s.b, 0, 0, IOSQE_BUFFER_SELECT);
     q->buf_group = 4;
     q->ioprio = IORING_RECVSEND_BUNDLE;
     go(sys, t, r, "recv", 1, 1);

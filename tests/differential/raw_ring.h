@@ -154,4 +154,17 @@ class RawRing {
   uint32_t local_tail_ = 0;
 };
 
+// Queues an SQE on `r` with the fields most opcodes read (the rest stay zero).
+inline io_uring_sqe* prep_sqe(RawRing& r, uint8_t op, uint64_t user_data, int fd, uint64_t addr, uint32_t len,
+                              uint8_t flags = 0) {
+  io_uring_sqe* s = r.next_sqe();
+  s->opcode = op;
+  s->flags = flags;
+  s->fd = fd;
+  s->addr = addr;
+  s->len = len;
+  s->user_data = user_data;
+  return s;
+}
+
 }  // namespace uringsim::difftest

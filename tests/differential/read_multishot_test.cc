@@ -37,19 +37,8 @@ struct Pipe {
   }
 };
 
-io_uring_sqe* sqe(RawRing& r, uint8_t op, uint64_t ud, int fd, uint64_t addr, uint32_t len, uint8_t flags = 0) {
-  io_uring_sqe* s = r.next_sqe();
-  s->opcode = op;
-  s->flags = flags;
-  s->fd = fd;
-  s->addr = addr;
-  s->len = len;
-  s->user_data = ud;
-  return s;
-}
-
 io_uring_sqe* mshot(RawRing& r, uint64_t ud, int fd, uint16_t bgid) {
-  io_uring_sqe* s = sqe(r, IORING_OP_READ_MULTISHOT, ud, fd, 0, 0, IOSQE_BUFFER_SELECT);
+  io_uring_sqe* s = prep_sqe(r, IORING_OP_READ_MULTISHOT, ud, fd, 0, 0, IOSQE_BUFFER_SELECT);
   s->buf_group = bgid;
   return s;
 }
@@ -77,7 +66,7 @@ void go(Syscalls& sys, Transcript& t, RawRing& r, const std::string& k, uint32_t
 
 void provide(Syscalls& sys, Transcript& t, RawRing& r, const std::string& k, std::byte* mem, int nbufs,
              uint32_t len, uint16_t first_bid, uint16_t bgid) {
-  io_uring_sqe* s = sqe(r, IORING_OP_PROVIDE_BUFFERS, 500, nbufs, reinterpret_cast<uint64_t>(mem + first_bid * len),
+  io_uring_sqe* s = prep_sqe(r, IORING_OP_PROVIDE_BUFFERS, 500, nbufs, reinterpret_cast<uint64_t>(mem + first_bid * len),
                         len);
   s->off = first_bid;
   s->buf_group = bgid;
@@ -125,7 +114,7 @@ void read_multishot_scenario(Syscalls& sys, Transcript& t) {
   {
     Pipe pipe;
     provide(sys, t, ring, "provide3", mem + 8192, 2, 8, 0, 3);
-    sqe(ring, IORING_OP_READ_MULTISHOT, 3, pipe.r, 0, 0)->buf_group = 3;
+    prep_sqe(ring, IORING_OP_READ_MULTISHOT, 3, pipe.r, 0, 0)->buf_group = 3;
     go(sys, t, ring, "no_buffer_select", 1, 1);
     mshot(ring, 4, pipe.r, 3)->len = 8;
     go(sys, t, ring, "len_8", 1, 1);
@@ -149,7 +138,7 @@ void read_multishot_scenario(Syscalls& sys, Transcript& t) {
     // 4. A parked multishot read is cancelled by user_data.
     mshot(ring, 11, pipe.r, 3);
     go(sys, t, ring, "parked", 1, 0);
-    sqe(ring, IORING_OP_ASYNC_CANCEL, 12, -1, 11, 0);
+    prep_sqe(ring, IORING_OP_ASYNC_CANCEL, 12, -1, 11, 0);
     go(sys, t, ring, "cancel", 1, 2, /*as_multiset=*/true);
   }
   // 5. A buffer ring: each CQE commits one entry.
