@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "kernel_model/fault.h"
 #include "kernel_model/opdef.h"
@@ -37,6 +38,17 @@ struct SeenCqe {
 struct ReplayRing {
   int actual_fd = -1;
   RingMaps maps;
+  // The CQ tail where the last call's comparison stopped reading. A CQE posted between
+  // calls (Linux runs task work when the replayer returns from writing a peer's bytes)
+  // belongs to the next call, as the recorder lists it (FORMAT.md).
+  std::optional<uint32_t> cq_read_up_to;
+
+  // Where the next call's CQEs start: after what was already compared, if anything was.
+  uint32_t next_cq_start(uint32_t tail_now) const {
+    if (!cq_read_up_to) return tail_now;
+    const uint32_t pending = tail_now - *cq_read_up_to;
+    return pending <= maps.params.cq_entries ? *cq_read_up_to : tail_now;
+  }
 };
 
 class Replayer {
@@ -516,7 +528,7 @@ class Replayer {
         ++tail;
       }
       store_release(m.sq_ring, p.sq_off.tail, tail);
-      cq_tail_before = load_acquire(m.cq_ring, p.cq_off.tail);
+      cq_tail_before = ring->next_cq_start(load_acquire(m.cq_ring, p.cq_off.tail));
       store_release(m.cq_ring, p.cq_off.head, e.cq_head ? *e.cq_head : cq_tail_before);
     } else if (!e.sqes.empty()) {
       diverge("%s: fd %d is not a ring this replay set up; its %zu SQEs cannot be queued", call.c_str(), e.fd,
@@ -533,6 +545,7 @@ class Replayer {
       target_.settle(ring->maps, cq_tail_before, static_cast<uint32_t>(e.cqes.size()));
       const uint32_t tail_after = load_acquire(ring->maps.cq_ring, ring->maps.params.cq_off.tail);
       seen = read_cqes(e.fd, *ring, cq_tail_before, tail_after);
+      ring->cq_read_up_to = tail_after;
       compare_ring(call, e.ring, *ring, &got);
     }
     out_.cqes += seen.size();
@@ -558,7 +571,7 @@ class Replayer {
     const uint64_t arg = place_payload(r.payload, r.arg, "arg");
     uint32_t cq_tail_before = 0;
     if (ring != nullptr && ring->maps.cq_ring != nullptr) {
-      cq_tail_before = load_acquire(ring->maps.cq_ring, ring->maps.params.cq_off.tail);
+      cq_tail_before = ring->next_cq_start(load_acquire(ring->maps.cq_ring, ring->maps.params.cq_off.tail));
     }
     ++out_.calls;
     const int64_t ret = target_.do_register(fd, r.opcode, arg, r.nr_args);
@@ -567,6 +580,7 @@ class Replayer {
     if (ring != nullptr && ring->maps.cq_ring != nullptr) {
       const uint32_t tail_after = load_acquire(ring->maps.cq_ring, ring->maps.params.cq_off.tail);
       seen = read_cqes(r.fd, *ring, cq_tail_before, tail_after);
+      ring->cq_read_up_to = tail_after;
     }
     out_.cqes += seen.size();
     compare_cqes(call, r.cqes, seen, nullptr);
