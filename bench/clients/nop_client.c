@@ -14,21 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench/clients/nop_client_args.h"
 
 int main(int argc, char **argv) {
-  if (argc != 5 || strcmp(argv[1], "nop") != 0) {
-    fprintf(stderr, "usage: uringsim_bench_client nop OPS BATCH RESULT_FD\n");
-    return 2;
-  }
-  uint64_t ops = strtoull(argv[2], NULL, 0);
-  unsigned batch = (unsigned)strtoul(argv[3], NULL, 0);
-  int result_fd = atoi(argv[4]);
-  if (batch == 0) return 2;
+  struct nop_client_args args;
+  if (parse_nop_client_args(argc, argv, "uringsim_bench_client", &args) != 0) return 2;
+  const uint64_t ops = args.ops;
+  const unsigned batch = args.batch;
+  const int result_fd = args.result_fd;
   struct io_uring ring;
   int ret = io_uring_queue_init(batch > 128 ? batch : 128, &ring, 0);
   if (ret < 0) {
