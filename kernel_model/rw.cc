@@ -151,15 +151,10 @@ Check check_rw_flags(Context& ctx, const char* name, uint32_t flags, Dir dir, co
   return std::nullopt;
 }
 
-// Copies READV/WRITEV's iovec array into req.iov (6.18 __import_iovec).
-Check import_iovec_618(Context& ctx, Request& req, const char* name) {
-  const uint64_t uvec = req.addr;
-  const uint32_t nr = req.len;
-  req.iov.clear();
-  if (nr == 0) return std::nullopt;  // Linux returns 0 for zero segments
-  if (nr > kUioMaxIov) {
-    return make_fault(EINVAL, "%s: len %u iovecs is more than UIO_MAXIOV (%u) -> EINVAL", name, nr, kUioMaxIov);
-  }
+// 6.18's iovec_from_user, shared by READV/WRITEV and READV_FIXED/WRITEV_FIXED: the
+// array must be a user range, each entry is read in order and a length negative as
+// ssize_t is -EINVAL. Fills req.iov with the entries as the user wrote them.
+Check copy_iovecs_in(Context& ctx, Request& req, const char* name, uint64_t uvec, uint32_t nr) {
   if (!access_ok(uvec, uint64_t{nr} * 16)) {
     return make_fault(EFAULT, "%s: the iovec array [0x%llx, +%u entries) is not a user address range -> EFAULT",
                       name, ull(uvec), nr);
@@ -175,6 +170,19 @@ Check import_iovec_618(Context& ctx, Request& req, const char* name) {
     }
     req.iov[i] = {pair[0], pair[1]};
   }
+  return std::nullopt;
+}
+
+// Copies READV/WRITEV's iovec array into req.iov (6.18 __import_iovec).
+Check import_iovec_618(Context& ctx, Request& req, const char* name) {
+  const uint64_t uvec = req.addr;
+  const uint32_t nr = req.len;
+  req.iov.clear();
+  if (nr == 0) return std::nullopt;  // Linux returns 0 for zero segments
+  if (nr > kUioMaxIov) {
+    return make_fault(EINVAL, "%s: len %u iovecs is more than UIO_MAXIOV (%u) -> EINVAL", name, nr, kUioMaxIov);
+  }
+  if (Check c = copy_iovecs_in(ctx, req, name, uvec, nr)) return c;
   uint64_t total = 0;
   for (uint32_t i = 0; i < nr; ++i) {
     Request::UserIovec& v = req.iov[i];
@@ -291,22 +299,7 @@ Check prep_reg_iovec(Context& ctx, Request& req, const char* name) {
   if (nr > kUioMaxIov) {
     return make_fault(EINVAL, "%s: len %u iovecs is more than UIO_MAXIOV (%u) -> EINVAL", name, nr, kUioMaxIov);
   }
-  if (!access_ok(uvec, uint64_t{nr} * 16)) {
-    return make_fault(EFAULT, "%s: the iovec array [0x%llx, +%u entries) is not a user address range -> EFAULT",
-                      name, ull(uvec), nr);
-  }
-  req.iov.resize(nr);
-  for (uint32_t i = 0; i < nr; ++i) {
-    uint64_t pair[2];
-    if (!ctx.memory().read(uvec + uint64_t{i} * 16, pair, sizeof pair)) {
-      return make_fault(EFAULT, "%s: cannot read iovec %u at 0x%llx -> EFAULT", name, i, ull(uvec + uint64_t{i} * 16));
-    }
-    if (static_cast<int64_t>(pair[1]) < 0) {
-      return make_fault(EINVAL, "%s: iovec %u has length 0x%llx, negative as ssize_t -> EINVAL", name, i, ull(pair[1]));
-    }
-    req.iov[i] = {pair[0], pair[1]};
-  }
-  return std::nullopt;
+  return copy_iovecs_in(ctx, req, name, uvec, nr);
 }
 
 // READV_FIXED/WRITEV_FIXED at issue (io_import_reg_vec + io_vec_fill_bvec): the buffer,
