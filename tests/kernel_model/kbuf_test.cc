@@ -78,11 +78,6 @@ class KbufTest : public RingFixture {
     std::memcpy(base + 16 * slot, &e, 14);  // not resv: that is the tail for slot 0
   }
   void ring_tail(std::byte* base, uint16_t tail) { std::memcpy(base + 14, &tail, 2); }
-  std::string at(uint64_t addr, size_t n) {
-    std::string s(n, '\0');
-    memory.read(addr, s.data(), n);
-    return s;
-  }
   std::shared_ptr<FakePipe> pipe;
 };
 
@@ -92,8 +87,8 @@ TEST_F(KbufTest, ProvidedBuffersArePickedInProvideOrderAndReportedInTheCqe) {
   read_select(2, kFileFd, 0, 4);                    // len 0: the whole buffer
   read_select(3, kFileFd, 4, 4);                    // len caps the transfer
   EXPECT_EQ(run(2), (std::vector<C>{{2, 10, kSel | bid(7)}, {3, 4, kSel | bid(8)}}));
-  EXPECT_EQ(at(kBufs, 10), "abcdefghij");
-  EXPECT_EQ(at(kBufs + 10, 4), "abcd");
+  EXPECT_EQ(user_bytes(kBufs, 10), "abcdefghij");
+  EXPECT_EQ(user_bytes(kBufs + 10, 4), "abcd");
 }
 
 TEST_F(KbufTest, EmptyOrMissingGroupIsENOBUFS) {
@@ -195,7 +190,7 @@ TEST_F(KbufTest, IncrementalRingOnAPipeConsumesOnlyWhatWasRead) {
   EXPECT_EQ(run(1), (std::vector<C>{{3, 5, kSel | bid(9)}}));
   read_select(4, kPipeFd, 10, 5);
   EXPECT_EQ(run(1), (std::vector<C>{{4, -ENOBUFS, 0}}));
-  EXPECT_EQ(at(kBufs, 25), "0123456789abcdefghijABCDE");
+  EXPECT_EQ(user_bytes(kBufs, 25), "0123456789abcdefghijABCDE");
   io_uring_buf e{};
   std::memcpy(&e, ring, 12);
   // Rewritten in place while partly used; used up, its len is zeroed (addr stays).

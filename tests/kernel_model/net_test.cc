@@ -46,11 +46,6 @@ class NetTest : public RingFixture {
     EXPECT_GE(setup(16), 0);
   }
   void put(uint64_t addr, const std::string& s) { memory.write(addr, s.data(), s.size()); }
-  std::string at(uint64_t addr, size_t n) {
-    std::string s(n, '\0');
-    memory.read(addr, s.data(), n);
-    return s;
-  }
   // A buffer ring for group `bgid` with `n` buffers of `size` at kData, bids from `first`.
   void ring_of(uint16_t bgid, uint32_t n, uint32_t size, uint16_t first = 0, uint64_t base = kData) {
     io_uring_buf_reg r{};
@@ -84,7 +79,7 @@ TEST_F(NetTest, SendThenRecvMovesTheBytes) {
   op(IORING_OP_SEND, 1, kA, kData, 11);
   op(IORING_OP_RECV, 2, kB, kData + 4096, 100);
   EXPECT_EQ(run(2), (std::vector<C>{{1, 11, 0}, {2, 11, 0}}));
-  EXPECT_EQ(at(kData + 4096, 11), "hello world");
+  EXPECT_EQ(user_bytes(kData + 4096, 11), "hello world");
 }
 
 TEST_F(NetTest, RecvOnAnEmptySocketParksUntilDataArrives) {
@@ -110,7 +105,7 @@ TEST_F(NetTest, RecvWithProvidedBufferReportsTheBidAndSockNonempty) {
   sb->inbox = "abcdefgh!";
   op(IORING_OP_RECV, 1, kB, 0, 0, IOSQE_BUFFER_SELECT).buf_group = 1;
   EXPECT_EQ(run(1), (std::vector<C>{{1, 4, kSel | bid(50) | IORING_CQE_F_SOCK_NONEMPTY}}));
-  EXPECT_EQ(at(kData, 4), "abcd");
+  EXPECT_EQ(user_bytes(kData, 4), "abcd");
 }
 
 TEST_F(NetTest, SendBundleTakesEveryBufferWithLenZero) {
@@ -224,7 +219,7 @@ TEST_F(NetTest, SendmsgAndRecvmsgCarryIovecs) {
   memory.write(kArg + 768, rhdr, sizeof rhdr);
   op(IORING_OP_RECVMSG, 2, kB, kArg + 768, 0);
   EXPECT_EQ(run(2), (std::vector<C>{{1, 5, 0}, {2, 5, 0}}));
-  EXPECT_EQ(at(kData + 4096, 5), "abcde");
+  EXPECT_EQ(user_bytes(kData + 4096, 5), "abcde");
 }
 
 TEST_F(NetTest, WaitallSendKeepsGoingAfterAShortSend) {

@@ -60,11 +60,6 @@ class ReadMultishotTest : public RingFixture {
     return s;
   }
   void progress() { kernel.progress(caller, ring, false); }
-  std::string at(uint64_t addr, size_t n) {
-    std::string s(n, '\0');
-    memory.read(addr, s.data(), n);
-    return s;
-  }
   std::shared_ptr<ClosablePipe> pipe;
 };
 
@@ -76,7 +71,7 @@ TEST_F(ReadMultishotTest, EachReadTakesABufferAndPostsWithMore) {
   EXPECT_EQ(reap(), (std::vector<C>{{1, 8, kMore | kSel | bid(0)},
                                     {1, 8, kMore | kSel | bid(1)},
                                     {1, 3, kMore | kSel | bid(2)}}));
-  EXPECT_EQ(at(kBufs, 19), "0123456789abcdefXYZ");
+  EXPECT_EQ(user_bytes(kBufs, 19), "0123456789abcdefXYZ");
   // Parked with buffer 3 still in the group; more data wakes it and takes the last
   // buffer. The drained pipe parks it again: no -ENOBUFS until the pipe is ready.
   pipe->data = "more";
@@ -190,7 +185,7 @@ TEST_F(ReadMultishotTest, BufferRingBuffersAreCommittedPerCqe) {
   EXPECT_EQ(reap(), (std::vector<C>{{1, 5, kMore | kSel | bid(10)},
                                     {1, 5, kMore | kSel | bid(11)},
                                     {1, -ENOBUFS, 0}}));
-  EXPECT_EQ(at(kBufs, 5) + at(kBufs + 64, 5), "hello worl");
+  EXPECT_EQ(user_bytes(kBufs, 5) + user_bytes(kBufs + 64, 5), "hello worl");
   EXPECT_EQ(pipe->data, "d!");
 }
 

@@ -2,6 +2,8 @@
 // client memory, SQEs written into the mapped SQE array, the SQ tail bumped, enter.
 #pragma once
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -108,6 +110,19 @@ class RingFixture : public ::testing::Test {
       ++cq_head();
     }
     return out;
+  }
+  // Submits the one queued SQE and returns its single CQE.
+  SimpleCqe run_one() {
+    EXPECT_EQ(submit(1), 1);
+    auto cqes = reap();
+    EXPECT_EQ(cqes.size(), 1u);
+    return cqes.empty() ? SimpleCqe{0, 0, 0} : cqes[0];
+  }
+  // n bytes of (fake) user memory at addr.
+  std::string user_bytes(uint64_t addr, size_t n) {
+    std::string s(n, '\0');
+    memory.read(addr, s.data(), n);
+    return s;
   }
   // Submits n queued SQEs (all must be consumed) and reaps every CQE.
   std::vector<SimpleCqe> run(uint32_t n) {

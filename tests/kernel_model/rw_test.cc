@@ -56,18 +56,6 @@ class RwTest : public RingFixture {
     s.buf_index = buf_index;
     return s;
   }
-  // Runs what was queued and returns the single CQE.
-  C run_one() {
-    EXPECT_EQ(submit(1), 1);
-    auto cqes = reap();
-    EXPECT_EQ(cqes.size(), 1u);
-    return cqes.empty() ? C{0, 0, 0} : cqes[0];
-  }
-  std::string user_bytes(uint64_t addr, size_t n) {
-    std::string s(n, '\0');
-    memory.read(addr, s.data(), n);
-    return s;
-  }
   void put_iovecs(const std::vector<std::pair<uint64_t, uint64_t>>& v) {
     for (size_t i = 0; i < v.size(); ++i) {
       uint64_t pair[2] = {v[i].first, v[i].second};

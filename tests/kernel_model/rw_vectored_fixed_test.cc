@@ -60,17 +60,6 @@ class VectoredFixedTest : public RingFixture {
     s.buf_index = buf_index;
     return s;
   }
-  C run_one() {
-    EXPECT_EQ(submit(1), 1);
-    auto cqes = reap();
-    EXPECT_EQ(cqes.size(), 1u);
-    return cqes.empty() ? C{0, 0, 0} : cqes[0];
-  }
-  std::string at(uint64_t addr, size_t n) {
-    std::string s(n, '\0');
-    memory.read(addr, s.data(), n);
-    return s;
-  }
   std::shared_ptr<FakeFile> file;
   std::shared_ptr<FakePipe> pipe;
 };
@@ -80,9 +69,9 @@ TEST_F(VectoredFixedTest, ReadvFixedScattersIntoTheRegisteredBuffer) {
   put_iovecs({{kBuf + 100, 10}, {kBuf + 4096, 5}, {kBuf, 3}});
   vec(IORING_OP_READV_FIXED, 1, kFileFd, 3, 0);
   EXPECT_EQ(run_one(), (C{1, 18, 0}));
-  EXPECT_EQ(at(kBuf + 100, 10), "abcdefghij");
-  EXPECT_EQ(at(kBuf + 4096, 5), "klmno");
-  EXPECT_EQ(at(kBuf, 3), "pqr");
+  EXPECT_EQ(user_bytes(kBuf + 100, 10), "abcdefghij");
+  EXPECT_EQ(user_bytes(kBuf + 4096, 5), "klmno");
+  EXPECT_EQ(user_bytes(kBuf, 3), "pqr");
 }
 
 TEST_F(VectoredFixedTest, WritevFixedGathersFromTheRegisteredBuffer) {
@@ -197,8 +186,8 @@ TEST_F(VectoredFixedTest, ReadvFixedOnAnEmptyPipeWaitsAndFinishesLater) {
   pipe->data = "abcdef";
   kernel.progress(caller, ring, false);
   EXPECT_EQ(reap(), (std::vector<C>{{1, 6, 0}}));
-  EXPECT_EQ(at(kBuf, 3), "abc");
-  EXPECT_EQ(at(kBuf + 10, 3), "def");
+  EXPECT_EQ(user_bytes(kBuf, 3), "abc");
+  EXPECT_EQ(user_bytes(kBuf + 10, 3), "def");
 }
 
 }  // namespace
