@@ -16,21 +16,10 @@
 #include <string>
 
 #include "tests/differential/differential.h"
+#include "tests/differential/test_files.h"
 
 namespace uringsim::difftest {
 namespace {
-
-struct Pages {
-  std::byte* p = nullptr;
-  size_t len;
-  explicit Pages(size_t n) : len(n) {
-    void* m = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) abort();
-    p = static_cast<std::byte*>(m);
-  }
-  ~Pages() { munmap(p, len); }
-  uint64_t addr(size_t off = 0) const { return reinterpret_cast<uint64_t>(p) + off; }
-};
 
 struct UnixPair {
   int a = -1, b = -1;
@@ -58,7 +47,7 @@ void go(Syscalls& sys, Transcript& t, RawRing& r, const std::string& k, uint32_t
 }
 
 // A user_msghdr at mem+256 with `iovlen` iovecs (all [mem+4096, +len)).
-uint64_t msghdr(const Pages& mem, uint32_t len, uint64_t controllen, uint64_t iovlen = 1) {
+uint64_t msghdr(const AnonPages& mem, uint32_t len, uint64_t controllen, uint64_t iovlen = 1) {
   uint64_t iov[2] = {mem.addr(4096), len};
   std::memcpy(mem.p, iov, sizeof iov);
   uint64_t hdr[7] = {0, 0, mem.addr(), iovlen, mem.addr(8192), controllen, 0};
@@ -69,7 +58,7 @@ uint64_t msghdr(const Pages& mem, uint32_t len, uint64_t controllen, uint64_t io
 TEST(FuzzFindingsDiff, ProvideBuffersBidAndCountLimits) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
-    Pages mem(4 * 4096);
+    AnonPages mem(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -92,7 +81,7 @@ TEST(FuzzFindingsDiff, SendZcFailingBeforeIssueStillPostsTheNotification) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
     UnixPair ux;
-    Pages mem(4096);
+    AnonPages mem(4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -114,7 +103,7 @@ TEST(FuzzFindingsDiff, SendmsgWithBufferSelectIsEOPNOTSUPP) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
     UnixPair ux;
-    Pages mem(4 * 4096);
+    AnonPages mem(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -129,7 +118,7 @@ TEST(FuzzFindingsDiff, HugeControllenAndTooManyIovecs) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
     UnixPair ux;
-    Pages mem(4 * 4096);
+    AnonPages mem(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);

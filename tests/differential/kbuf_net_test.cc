@@ -18,23 +18,10 @@
 #include <vector>
 
 #include "tests/differential/differential.h"
+#include "tests/differential/test_files.h"
 
 namespace uringsim::difftest {
 namespace {
-
-// Page-aligned anonymous memory, unmapped at the end.
-struct Mem {
-  std::byte* p = nullptr;
-  size_t len;
-  explicit Mem(size_t n) : len(n) {
-    void* m = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) abort();
-    p = static_cast<std::byte*>(m);
-    memset(p, 0, n);
-  }
-  ~Mem() { munmap(p, len); }
-  uint64_t addr(size_t off = 0) const { return reinterpret_cast<uint64_t>(p) + off; }
-};
 
 struct Fds {
   int a = -1, b = -1;
@@ -132,7 +119,7 @@ TEST(KbufNetDiff, LegacyProvidedBuffersOnFileReads) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
     TempFile f(sys.name());
-    Mem m(4 * 4096);
+    AnonPages m(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -171,7 +158,7 @@ TEST(KbufNetDiff, BufferRingRegistrationStatusAndSelection) {
   REQUIRE_IO_URING();
   run_both([](Syscalls& sys, Transcript& t) {
     TempFile f(sys.name());
-    Mem ring(4096), data(4 * 4096), ring2(4096);
+    AnonPages ring(4096), data(4 * 4096), ring2(4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -218,7 +205,7 @@ TEST(KbufNetDiff, IncrementalRingOnASocket) {
   run_both([](Syscalls& sys, Transcript& t) {
     Fds s;
     unix_pair(s);
-    Mem ring(4096), data(4096);
+    AnonPages ring(4096), data(4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(8, p), 0);
@@ -243,7 +230,7 @@ TEST(KbufNetDiff, SendRecvOnSocketpairWithProvidedBuffers) {
   run_both([](Syscalls& sys, Transcript& t) {
     Fds s;
     unix_pair(s);
-    Mem ring(4096), data(4096), out(4096);
+    AnonPages ring(4096), data(4096), out(4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(16, p), 0);
@@ -266,7 +253,7 @@ TEST(KbufNetDiff, SendRecvOnSocketpairWithProvidedBuffers) {
     go(sys, t, r, "send.bundle_no_select", 1, 1);
     t.note_str("peer", drain(s.b));
     // Multishot recv: every buffer one CQE with F_MORE, then -ENOBUFS.
-    Mem ring2(4096);
+    AnonPages ring2(4096);
     t.call("reg2", reg_ring(r, ring2.addr(), 2, 2), sys);
     ring_put(ring2.p, 0, data.addr(1024), 8, 0);
     ring_put(ring2.p, 1, data.addr(1032), 8, 1);
@@ -285,7 +272,7 @@ TEST(KbufNetDiff, SendZcTwoCqeProtocol) {
     Fds tcp, ux;
     tcp_pair(tcp);
     unix_pair(ux);
-    Mem out(4 * 4096);
+    AnonPages out(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(16, p), 0);
@@ -327,7 +314,7 @@ TEST(KbufNetDiff, SendAndRecvBundles) {
   run_both([](Syscalls& sys, Transcript& t) {
     Fds s;
     unix_pair(s);
-    Mem ring(4 * 4096), data(4 * 4096);
+    AnonPages ring(4 * 4096), data(4 * 4096);
     RawRing r(sys);
     io_uring_params p{};
     ASSERT_GE(r.setup(16, p), 0);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cinttypes>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +60,23 @@ struct PatternFile {
     const ssize_t n = pread(rw, d.data(), d.size(), 0);
     return fnv_summary(d.data(), n < 0 ? 0 : static_cast<size_t>(n));
   }
+};
+
+// `n` bytes of page-aligned, zero-filled anonymous memory, unmapped at the end.
+struct AnonPages {
+  std::byte* p = nullptr;
+  size_t len = 0;
+
+  explicit AnonPages(size_t n) : len(n) {
+    void* m = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) abort();
+    p = static_cast<std::byte*>(m);
+  }
+  ~AnonPages() { munmap(p, len); }
+  AnonPages(const AnonPages&) = delete;
+  AnonPages& operator=(const AnonPages&) = delete;
+
+  uint64_t addr(size_t off = 0) const { return reinterpret_cast<uint64_t>(p) + off; }
 };
 
 // `len` bytes of page-aligned anonymous memory filled with 0xa5, followed by a PROT_NONE
