@@ -206,9 +206,18 @@ Check Kernel::sqpoll_enter(Context& ctx, uint32_t flags) {
   if ((flags & IORING_ENTER_SQ_WAIT) && sq_full(ctx) && sqpoll_host_ != nullptr) {
     // io_sqpoll_wait_sq: the caller sleeps until the SQ thread made room. An awake
     // thread does that in its next pass, so it runs now. A sleeping one never would:
-    // Linux blocks until a signal; the model returns at once rather than hang.
+    // Linux blocks until a signal (or another task's SQ_WAKEUP). As for a CQ wait that
+    // nothing can end (sim/wait_policy.h), the model returns rather than hang, and
+    // says so: explain and traces show the note.
     for (uint32_t pass = 0; pass <= ctx.ring().layout().sq_entries && sq_full(ctx) && t->awake(); ++pass)
       run_sq_thread(*t);
+    if (sq_full(ctx) && observer_ != nullptr) {
+      observer_->on_syscall_fault(
+          "io_uring_enter",
+          make_fault(0, "io_uring_enter: IORING_ENTER_SQ_WAIT with a full SQ while the SQ thread sleeps "
+                        "(no IORING_ENTER_SQ_WAKEUP): Linux would block until a signal or another task "
+                        "wakes the thread; uringsim returns instead of hanging"));
+    }
   }
   return std::nullopt;
 }

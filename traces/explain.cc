@@ -553,6 +553,14 @@ void ExplainObserver::on_dropped(RingId ring, uint32_t sq_index) {
 }
 
 void ExplainObserver::on_syscall_fault(const char* call, const Fault& f) {
+  if (f.err == 0) {  // a note: the call succeeded, but not as Linux would have got there
+    if (format_ == ExplainFormat::kJson) {
+      nested({}, Json{{"seq", seq_}, {"event", "note"}, {"call", call}, {"reason", f.reason}}.dump());
+    } else {
+      nested({{Style::kPlain, "note: " + f.reason}}, "");
+    }
+    return;
+  }
   call_fault_ = f;
   const char* name = errno_name_of(f.err);
   const std::string err = name != nullptr ? name : std::to_string(f.err);

@@ -200,8 +200,17 @@ TEST_F(Sqpoll, SqWaitOnSleepingThreadReturnsWithoutConsuming) {
   ASSERT_GE(setup_sqpoll(), 0);
   tick_at(1000);
   for (uint64_t i = 0; i < 8; ++i) nop(i);
-  // Linux would sleep until a signal; the model returns rather than hang.
+  // Linux would sleep until a signal; the model returns rather than hang, with a note.
+  struct NoteCatcher : Observer {
+    std::vector<Fault> notes;
+    void on_syscall_fault(const char*, const Fault& f) override { notes.push_back(f); }
+  } catcher;
+  kernel.set_observer(&catcher);
   EXPECT_EQ(enter(3, 0, IORING_ENTER_SQ_WAIT).ret, 3);
+  kernel.set_observer(nullptr);
+  ASSERT_EQ(catcher.notes.size(), 1u);
+  EXPECT_EQ(catcher.notes[0].err, 0);
+  EXPECT_NE(catcher.notes[0].reason.find("Linux would block until a signal"), std::string::npos);
   EXPECT_EQ(sq_head(), 0u);
   // With SQ_WAKEUP the woken thread makes the room.
   EXPECT_EQ(enter(0, 0, IORING_ENTER_SQ_WAIT | IORING_ENTER_SQ_WAKEUP).ret, 0);
