@@ -5,12 +5,16 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "sim/channel.h"
@@ -82,7 +86,34 @@ int listen_at(const std::string& path, std::string* error) {
 struct WaitingConnection {
   int fd;
   unsigned long number;  // "client N" in messages: the Nth connection accepted
+  uint64_t deadline_ns;  // CLOCK_MONOTONIC: closed if no hello has come by then
 };
+
+uint64_t monotonic_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Arms `timer` (a CLOCK_MONOTONIC timerfd) for the earliest hello deadline, or disarms
+// it when nobody is waiting: the service loop's ppoll then wakes for it.
+void arm_hello_timer(int timer, const std::vector<WaitingConnection>& waiting) {
+  itimerspec when{};
+  if (!waiting.empty()) {
+    uint64_t earliest = UINT64_MAX;
+    for (const WaitingConnection& w : waiting) earliest = std::min(earliest, w.deadline_ns);
+    when.it_value.tv_sec = static_cast<time_t>(earliest / 1000000000ull);
+    when.it_value.tv_nsec = static_cast<long>(earliest % 1000000000ull);
+    if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0) when.it_value.tv_nsec = 1;
+  }
+  timerfd_settime(timer, TFD_TIMER_ABSTIME, &when, nullptr);
+}
+
+std::string seconds_text(uint64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
 
 }  // namespace
 
@@ -94,6 +125,13 @@ int serve_socket(const ServeOptions& opts, std::string* error) {
   }
   const int server = listen_at(opts.socket_path, error);
   if (server < 0) return kRunSetupFailure;
+  const int hello_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (hello_timer < 0) {
+    *error = std::string("timerfd_create: ") + std::strerror(errno);
+    close(server);
+    unlink(opts.socket_path.c_str());
+    return kRunSetupFailure;
+  }
 
   // Stop signals are blocked except inside the loop's ppoll, so one arriving between
   // two turns is not lost: it interrupts the next wait.
@@ -129,7 +167,10 @@ int serve_socket(const ServeOptions& opts, std::string* error) {
   while (g_stop == 0) {
     extra.clear();
     extra.push_back({server, POLLIN, 0});
+    extra.push_back({hello_timer, POLLIN, 0});
+    constexpr size_t kFirstWaiting = 2;
     for (const WaitingConnection& w : waiting) extra.push_back({w.fd, POLLIN, 0});
+    arm_hello_timer(hello_timer, waiting);
     if (!kernel.serve_once(extra, &in_poll)) {
       *error = std::string("poll: ") + std::strerror(errno);
       status = kRunSetupFailure;
@@ -137,8 +178,16 @@ int serve_socket(const ServeOptions& opts, std::string* error) {
     }
     if (g_stop != 0) break;
     // Hellos first (their revents belong to the current `waiting`), then new connections.
+    const uint64_t now = monotonic_now_ns();
     for (size_t i = waiting.size(); i-- > 0;) {
-      if (extra[1 + i].revents == 0) continue;
+      if (extra[kFirstWaiting + i].revents == 0) {
+        if (now < waiting[i].deadline_ns) continue;
+        std::fprintf(stderr, "uringsim serve: client %lu: sent no hello within %s; disconnected\n",
+                     waiting[i].number, seconds_text(opts.hello_timeout_ms).c_str());
+        close(waiting[i].fd);
+        waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
       const WaitingConnection w = waiting[i];
       waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
       AttachHello hello;
@@ -171,12 +220,13 @@ int serve_socket(const ServeOptions& opts, std::string* error) {
           close(conn);
           continue;
         }
-        waiting.push_back({conn, number});
+        waiting.push_back({conn, number, now + opts.hello_timeout_ms * 1000000ull});
       }
     }
   }
 
   for (const WaitingConnection& w : waiting) close(w.fd);
+  close(hello_timer);
   close(server);
   unlink(opts.socket_path.c_str());
   if (opts.kernel.stats) kernel.print_stats("uringsim serve");

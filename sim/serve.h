@@ -7,13 +7,14 @@
 // memlock is accounted per uid across them -- but each sees only its own rings and
 // memory. A client that sends anything but a valid hello gets one line on stderr
 // ("uringsim serve: client N: <what is wrong>") and is disconnected; the others keep
-// being served. Only clients of the server's own uid are accepted: the server opens
+// being served; one that sends nothing is disconnected after --hello-timeout. Only clients of the server's own uid are accepted: the server opens
 // files and reads memory on a client's behalf with its own credentials.
 //
 // SIGINT/SIGTERM/SIGHUP stop it: the socket is unlinked and every ring destroyed; the
 // io_uring calls of clients still attached then fail with ENOSYS (no listener).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "sim/capture.h"
@@ -23,6 +24,9 @@ namespace uringsim::sim {
 struct ServeOptions {
   RunOptions kernel;        // profile, memlock, trace, stats, observers (argv unused)
   std::string socket_path;  // where to listen; a stale socket there is replaced
+  // A connection that has not sent its hello this long after connecting is closed, so
+  // silent connections cannot hold the waiting slots for ever.
+  uint64_t hello_timeout_ms = 10000;
 };
 
 // Serves until a stop signal; returns 0. If the socket or the capture cannot be set

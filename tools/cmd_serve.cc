@@ -24,6 +24,7 @@ void add_serve_command(CLI::App& app, int* exit_code) {
     uint64_t memlock = 0;
     bool trace = false;
     bool stats = false;
+    double hello_timeout_s = 10;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--socket", args->socket, "Unix socket to listen on (created mode 0600; a stale one is replaced)")
@@ -33,6 +34,10 @@ void add_serve_command(CLI::App& app, int* exit_code) {
                                   "RLIMIT_MEMLOCK (bytes) the simulated kernel sees for every client, "
                                   "instead of each client's own limit");
   cmd->add_flag("--trace", args->trace, "Print every captured io_uring syscall and every attach to stderr");
+  cmd->add_option("--hello-timeout", args->hello_timeout_s,
+                  "Seconds a new connection may take to send its hello before it is disconnected")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
   cmd->add_flag("--stats", args->stats, "Print a summary of the served syscalls when stopped");
   cmd->footer("Runs until SIGINT/SIGTERM/SIGHUP, then removes the socket and destroys every ring.\n"
               "Only clients of the server's own uid are accepted.\n"
@@ -50,6 +55,7 @@ void add_serve_command(CLI::App& app, int* exit_code) {
     if (memlock->count() > 0) opts.kernel.memlock = args->memlock;
     opts.kernel.trace = args->trace;
     opts.kernel.stats = args->stats;
+    opts.hello_timeout_ms = static_cast<uint64_t>(args->hello_timeout_s * 1000.0 + 0.5);
     std::string error;
     *exit_code = sim::serve_socket(opts, &error);
     if (!error.empty()) std::fprintf(stderr, "uringsim serve: %s\n", error.c_str());

@@ -287,6 +287,28 @@ TEST_F(Serve, GarbageOnTheChannelGetsOneLinePerClientAndTheServerKeepsServing) {
   }
 }
 
+TEST_F(Serve, ASilentConnectionIsDisconnectedAfterTheHelloTimeout) {
+  Server server({"--hello-timeout", "0.2"});
+  std::string why;
+  ASSERT_TRUE(server.ready(&why)) << why;
+  std::string error;
+  const int silent = uringsim::sim::connect_to_server(server.path(), &error);
+  ASSERT_GE(silent, 0) << error;
+  ASSERT_TRUE(wait_for_text(server.err_fd(), "uringsim serve: client 1: sent no hello within 0.2 s; disconnected\n"))
+      << server.err();
+  // The server's end is closed: the silent client reads end-of-file.
+  char byte;
+  EXPECT_EQ(recv(silent, &byte, 1, 0), 0);
+  close(silent);
+  // And the next client is served.
+  Outcome o = uringsim::simtest::run(attach(server, {example("uring_nop_ping"), "3"}), {.time_limit_s = kClientTimeLimitS});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("3 NOPs submitted, 3 completed, 0 errors"), std::string::npos) << o.out;
+  Outcome s = server.stop();
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.err.find("client 2:"), std::string::npos) << s.err;
+}
+
 // A client that keeps a copy of the listener it handed over and takes notifications
 // off it itself. Every call is answered by one of the two, and the server goes on
 // serving others. (The worst case -- the thief taking the last notification between
