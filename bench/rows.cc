@@ -20,6 +20,8 @@ const std::vector<Row>& all_rows() {
        nop_sqpoll_linux},
       {"sqpoll", "embedded", "sim::EmbeddedKernel SQPOLL ring: its SQ thread host consumes the SQ", false,
        nop_sqpoll_embedded},
+      {"sqpoll", "seccomp", "uringsim_bench_client on an SQPOLL ring under seccomp capture by this process", false,
+       nop_sqpoll_seccomp},
       {"fio", "linux", "fio --ioengine=io_uring --fixedbufs 4k randread, /dev/shm, on Linux", true,
        fio_linux},
       {"fio", "seccomp", "the same fio under seccomp capture (uringsim run)", false, fio_seccomp},

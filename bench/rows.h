@@ -20,6 +20,7 @@ RowResult nop_shim(const RowParams& p);
 // wakes the SQ thread when IORING_SQ_NEED_WAKEUP says it sleeps).
 RowResult nop_sqpoll_linux(const RowParams& p);     // bench/nop_linux.cc
 RowResult nop_sqpoll_embedded(const RowParams& p);  // bench/nop_embedded.cc
+RowResult nop_sqpoll_seccomp(const RowParams& p);   // bench/nop_seccomp.cc
 
 // suite "fio": fio 4 KiB randread, --ioengine=io_uring --fixedbufs, iodepth 32, on a
 // 64 MiB file in /dev/shm; batch = --iodepth_batch_submit = --iodepth_batch_complete_min.

@@ -25,6 +25,10 @@
 int main(int argc, char **argv) {
   struct nop_client_args args;
   if (parse_nop_client_args(argc, argv, "uringsim_bench_shim_client", &args) != 0) return 2;
+  if (args.sqpoll) {
+    fprintf(stderr, "uringsim_bench_shim_client: only the nop mode is implemented\n");
+    return 2;
+  }
   const uint64_t ops = args.ops;
   const unsigned batch = args.batch;
   const int result_fd = args.result_fd;
