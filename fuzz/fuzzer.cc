@@ -154,7 +154,7 @@ FuzzReport run_campaign(const FuzzOptions& o) {
           f.message = first;
           f.events_before = f.events_after = obs.updated.events.size();
           if (!o.out_dir.empty() && written < o.max_findings_written) {
-            traces::Trace t = obs.updated;
+            traces::Trace t = without_orphan_closes(obs.updated);
             t.header.note = "uringsim fuzz --differential: sequence " + std::to_string(i) + ": " + first;
             f.path = o.out_dir + "/differential-" + std::to_string(o.seed) + "-" + std::to_string(i) + ".jsonl";
             std::string why;

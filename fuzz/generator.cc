@@ -473,6 +473,20 @@ class Builder {
     Address a = some_address(&len);
     if (q.opcode != IORING_OP_NOP || c_.chance(1, 4)) s.addr = a;
     q.len = static_cast<uint32_t>(c_.chance(1, 15) ? c_.pick<uint64_t>({0, 0xffffffffull, 0x80000000ull}) : len);
+    // keep_in_regions: an op that copies `len` bytes out of user memory must not run
+    // past its region, or Linux's replay would send whatever it maps next.
+    const bool copies_from_user = q.opcode == IORING_OP_WRITE || q.opcode == IORING_OP_SEND ||
+                                  q.opcode == IORING_OP_SEND_ZC;
+    if (o_.keep_in_regions && !a.absolute() && copies_from_user) {
+      q.len = static_cast<uint32_t>(std::min<uint64_t>(q.len, len));
+    }
+    // The same for a vectored op's iovec array: len counts 16-byte iovecs. More than
+    // UIO_MAXIOV (1024) is refused before the array is read, so those stay.
+    const bool vectored = q.opcode == IORING_OP_READV || q.opcode == IORING_OP_WRITEV ||
+                          q.opcode == IORING_OP_READV_FIXED || q.opcode == IORING_OP_WRITEV_FIXED;
+    if (o_.keep_in_regions && !a.absolute() && vectored && q.len <= 1024) {
+      q.len = static_cast<uint32_t>(std::min<uint64_t>(q.len, len / 16));  // sizeof(struct iovec)
+    }
     q.off = c_.chance(1, 10) ? c_.pick<uint64_t>({~uint64_t{0}, 1ull << 62, 4095}) : c_.below(3) * 4096;
     q.buf_index = static_cast<uint16_t>(c_.chance(1, 8) ? c_.pick<uint16_t>({7, 0xffff, 1000}) : c_.below(3));
     if (q.opcode == IORING_OP_NOP && c_.chance(1, 6)) {

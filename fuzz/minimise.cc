@@ -12,8 +12,8 @@ struct Unit {
   int sqe;  // -1: the whole event
 };
 
-// Closes of rings that no remaining setup names: a trace must not close what it never
-// opened (traces/jsonl.h rejects it).
+}  // namespace
+
 traces::Trace without_orphan_closes(traces::Trace t) {
   std::set<int> open;
   std::vector<traces::Event> kept;
@@ -28,6 +28,8 @@ traces::Trace without_orphan_closes(traces::Trace t) {
   t.events = std::move(kept);
   return t;
 }
+
+namespace {
 
 traces::Trace without(const traces::Trace& t, const std::vector<Unit>& units, const std::vector<bool>& drop) {
   traces::Trace out = t;

@@ -64,12 +64,15 @@ void ChaosPolicy::configure(const ChaosConfig& config) {
   enabled_ = true;
   config_ = config;
   state_ = config.seed;
+  // "overflow" in ASCII: another start of the same generator, so the overflow stream
+  // and the issue stream of one seed are unrelated.
+  overflow_state_ = config.seed ^ 0x6f766572666c6f77ull;
   counts_ = ChaosCounts{};
 }
 
 // splitmix64: small, fast, and the same sequence on every host.
-uint64_t ChaosPolicy::next() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+uint64_t ChaosPolicy::splitmix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
@@ -153,6 +156,20 @@ bool ChaosPolicy::defer_completion(const Request& req, bool independent) {
   (void)req;
   if (!independent || !roll(config_.reorder_ppm)) return false;
   ++counts_.reordered;
+  return true;
+}
+
+// Linux posts a CQE to its overflow list only when io_get_cqe finds no room
+// (io_cqe_cache_refill) -- the CQ full, or a backlog already there. The CQ is full
+// whenever the application has not yet reaped cq_entries CQEs, and when it reaps is
+// its own business; forcing that path while the CQ still has room is the one liberty
+// taken (docs/chaos.md, "Forced CQ overflow").
+bool ChaosPolicy::divert_cqe_to_overflow(const Ring& ring) {
+  if (config_.cq_overflow_ppm == 0) return false;
+  const uint32_t ppm = config_.cq_overflow_ppm;
+  const bool hit = ppm >= kMillion || splitmix64(&overflow_state_) % kMillion < ppm;
+  if (!hit || ring.has_overflow() || ring.cq_space() == 0) return false;
+  ++counts_.cq_overflows;
   return true;
 }
 

@@ -11,10 +11,13 @@
 // The Kernel owns one policy; Context consults it at two points of a request's life
 // (kernel_model/context.cc, marked "chaos"): just before issue (inject a failure or
 // shorten the transfer, add latency) and right after an inline completion (post it
-// after the rest of the batch instead). Every decision comes from a splitmix64 stream
-// seeded by ChaosConfig::seed and drawn in request order, so the same seed and the same
-// calls give the same decisions: a recorded trace carries the config in its header and
-// replays exactly. Disabled (the default) it draws nothing and costs one branch.
+// after the rest of the batch instead); and at every CQE it posts through a path that
+// overflows on Linux (send it to the overflow list as if the CQ were full). Every
+// decision comes from a splitmix64 stream seeded by ChaosConfig::seed -- issue-time
+// decisions drawn in request order, overflow decisions from a second stream drawn in
+// CQE order -- so the same seed and the same calls give the same decisions: a recorded
+// trace carries the config in its header and replays exactly. Disabled (the default)
+// it draws nothing and costs one branch.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +26,13 @@
 #include "kernel_model/fault.h"
 #include "kernel_model/files.h"
 #include "kernel_model/request.h"
+#include "kernel_model/ring.h"
 
 namespace uringsim {
 
 // What to inject and how often. Rates are parts per million of the eligible requests
-// (integers, so a config means the same on every host).
+// (of the eligible CQEs for cq_overflow_ppm; integers, so a config means the same on
+// every host).
 struct ChaosConfig {
   uint64_t seed = 0;
   // Short transfers on pipes and stream sockets: READ, WRITE, READV, WRITEV,
@@ -47,6 +52,12 @@ struct ChaosConfig {
   // Extra model time charged to a request's issue (cost model clock).
   uint32_t latency_ppm = 0;
   uint64_t latency_ns = 0;
+  // Forced CQ overflow: a request's CQE or an auxiliary CQE (tags, MSG_RING) takes the
+  // CQ-full path although the CQ has room -- the overflow list and IORING_SQ_CQ_OVERFLOW
+  // with IORING_FEAT_NODROP, dropped and counted in cq_overflow without it. Rate per
+  // eligible CQE (docs/chaos.md: the legality argument and where it is stronger than
+  // Linux).
+  uint32_t cq_overflow_ppm = 0;
 
   bool operator==(const ChaosConfig&) const = default;
 };
@@ -63,6 +74,7 @@ struct ChaosCounts {
   uint64_t eagain = 0;
   uint64_t reordered = 0;
   uint64_t latency = 0;
+  uint64_t cq_overflows = 0;  // CQEs sent down the CQ-full path while the CQ had room
 };
 
 class ChaosPolicy {
@@ -85,14 +97,29 @@ class ChaosPolicy {
   // the batch. `independent`: nothing orders it against later requests (no link, no
   // drain, no link timeout). REQUIRES: enabled().
   bool defer_completion(const Request& req, bool independent);
+  // A request's CQE or an auxiliary CQE is about to be posted on `ring`: whether it
+  // must take the CQ-full path (Ring::post_overflowed) instead of Ring::post. True
+  // only when that changes something: no overflow backlog yet (with one, Ring::post
+  // queues behind it anyway) and room in the CQ (without, it overflows anyway). A
+  // rate between 0 and 1 draws once per call whatever the ring's state, so the
+  // overflow stream follows the sequence of CQEs alone, not the application's CQ
+  // head. Not called for multishot F_MORE CQEs: Linux does not overflow those
+  // (io_req_post_cqe fails and the multishot ends instead).
+  // REQUIRES: enabled().
+  bool divert_cqe_to_overflow(const Ring& ring);
 
  private:
-  uint64_t next();
+  static uint64_t splitmix64(uint64_t* state);
+  uint64_t next() { return splitmix64(&state_); }
   bool roll(uint32_t ppm);
 
   bool enabled_ = false;
   ChaosConfig config_;
   uint64_t state_ = 0;
+  // The overflow decisions' own stream: CQEs are posted in an order readiness can
+  // interleave with issues, and turning cq_overflow on must not move the decisions
+  // the other injections make.
+  uint64_t overflow_state_ = 0;
   ChaosCounts counts_;
 };
 

@@ -11,6 +11,7 @@
 #include "kernel_model/net.h"
 #include "kernel_model/mem_region.h"
 #include "kernel_model/opdef.h"
+#include "kernel_model/poll.h"
 #include "kernel_model/timeout.h"
 
 namespace uringsim {
@@ -92,6 +93,8 @@ void Context::free_request(int32_t index) {
   req.fault.reset();
   req.self = -1;
   free_.push_back(index);
+  // A zero-copy send whose own CQE was its notification held two requests.
+  if (in_submit_batch_) batch_completed_ += (req.cqe_flags & IORING_CQE_F_NOTIF) ? 2 : 1;
 }
 
 // --- CQE posting -----------------------------------------------------------------------
@@ -101,7 +104,12 @@ void Context::post_aux_cqe(uint64_t user_data, int32_t res, uint32_t flags) {
   c.user_data = user_data;
   c.res = res;
   c.flags = flags;
-  ring_.post(c);
+  // chaos: forced CQ overflow (kernel_model/chaos.h); io_post_aux_cqe overflows on Linux.
+  if (kernel_.chaos().enabled() && kernel_.chaos().divert_cqe_to_overflow(ring_)) {
+    ring_.post_overflowed(c);
+  } else {
+    ring_.post(c);
+  }
   if (Observer* o = observer()) o->on_cqe(id_, c, nullptr);
   if (!sequence_timeouts_.empty()) flush_sequence_timeouts();
   commit_cqring(false);
@@ -114,7 +122,12 @@ void Context::post_request_cqe(const Request& req) {
   c.flags = req.cqe_flags;
   c.big[0] = req.big_cqe[0];
   c.big[1] = req.big_cqe[1];
-  ring_.post(c);
+  // chaos: forced CQ overflow (kernel_model/chaos.h); io_fill_cqe_req overflows on Linux.
+  if (kernel_.chaos().enabled() && kernel_.chaos().divert_cqe_to_overflow(ring_)) {
+    ring_.post_overflowed(c);
+  } else {
+    ring_.post(c);
+  }
   if (Observer* o = observer()) o->on_cqe(id_, c, req.fault ? &*req.fault : nullptr);
   if (!sequence_timeouts_.empty()) flush_sequence_timeouts();
 }
@@ -234,6 +247,7 @@ EnterResult Context::enter(const Caller& caller, uint32_t to_submit, uint32_t mi
     return r;
   }
   // The wait runs pending task work first (that is when DEFER_TASKRUN posts).
+  post_poll_wakeups(/*task_work_runs=*/true);  // [poll wakeups]
   run_task_work();
   r.wait_nr = std::min(min_complete, ring_.layout().cq_entries);
   if (wait_satisfied(r.wait_nr)) return r;
@@ -242,6 +256,14 @@ EnterResult Context::enter(const Caller& caller, uint32_t to_submit, uint32_t mi
   if (r.sigmask_addr != 0 && argsz != 8) {
     Fault f = make_fault(EINVAL, "io_uring_enter: sigset size %llu, Linux wants sizeof(sigset_t) = 8",
                          (unsigned long long)argsz);
+    if (r.ret == 0) r.ret = -f.err;
+    set_fault(std::move(f));
+    return r;
+  }
+  // [wait sigmask] set_user_sigmask copies the set after checking its size.
+  if (r.sigmask_addr != 0 && !memory().read(r.sigmask_addr, &r.sigmask, sizeof r.sigmask)) {
+    Fault f = make_fault(EFAULT, "io_uring_enter: sigset 0x%llx is not readable",
+                         (unsigned long long)r.sigmask_addr);
     if (r.ret == 0) r.ret = -f.err;
     set_fault(std::move(f));
     return r;
@@ -276,6 +298,8 @@ int64_t Context::submit_sqes(uint32_t to_submit) {
   const bool task_work_was_empty = task_work_next_ >= task_work_.size();
   uint32_t left = std::min(to_submit, entries);
   const int64_t wanted = left;
+  in_submit_batch_ = true;
+  batch_completed_ = 0;
   const bool submit_all = (setup_flags() & IORING_SETUP_SUBMIT_ALL) || !profile_.submit_stops_on_error;
   const uint32_t sq_entries = ring_.layout().sq_entries;
   const bool sqe128 = ring_.layout().sqe_size == 128;
@@ -310,8 +334,12 @@ int64_t Context::submit_sqes(uint32_t to_submit) {
     link_head_ = link_last_ = -1;
     queue_fallback(head);
   }
-  // io_submit_state_end: the inline completions of the batch are committed together.
+  // io_submit_state_end: the inline completions of the batch are committed together,
+  // then drained requests whose turn has come are queued (__io_submit_flush_completions).
   commit_cqring(false);
+  in_submit_batch_ = false;
+  batch_completed_ = 0;
+  if (drained_next_ < drained_.size()) queue_deferred();
   if (!(setup_flags() & IORING_SETUP_DEFER_TASKRUN)) {
     run_task_work();
   } else if (task_work_was_empty && task_work_next_ < task_work_.size() && eventfd_.registered()) {
@@ -401,8 +429,10 @@ int Context::submit_request(int32_t index, int init_err) {
     // io_submit_fail_init: keep assembling the link so it fails as a whole; its
     // head is cancelled, this member keeps its own error.
     if (link_head_ >= 0 && !request(link_head_).failed) {
-      request(link_head_).fail(make_fault(ECANCELED, "cancelled: SQE %u later in its link failed to prepare",
-                                          req.sqe_index));
+      // The member's own reason is kept: what cancelled the chain is explained too.
+      request(link_head_).fail(make_fault(ECANCELED, "cancelled: SQE %u later in its link failed to prepare%s%s%s",
+                                          req.sqe_index, req.fault ? " (" : "", req.fault ? req.fault->reason.c_str() : "",
+                                          req.fault ? ")" : ""));
     }
     if (!(req.flags & kLinkFlags)) {
       int32_t head = index;
@@ -458,12 +488,43 @@ void Context::queue_fallback(int32_t index) {
     return;
   }
   if (drain_active_) {
+    // io_drain_req: deferred, then let go at once if nothing else is in flight. Only a
+    // request without IOSQE_IO_DRAIN that finds the list empty ends draining.
     drained_.push_back(index);
+    queue_deferred();
+    if (!req.drain && drained_.empty()) drain_active_ = false;
     return;
   }
   // IOSQE_ASYNC: Linux hands it to an io-wq worker; here it runs after the inline
   // part of the batch, with the same result.
   task_work_.push_back(Work{index, true});
+}
+
+void Context::queue_deferred() {
+  // Linux 6.18 lets a drained request go only when every allocated request
+  // (ctx->nr_req_allocated) is a deferred one (ctx->nr_drained, links counted whole).
+  // A zero-copy send's notification is a request of its own from prep until it is
+  // posted, so a deferred SEND_ZC/SENDMSG_ZC holds the drain -- and everything queued
+  // behind it -- until the ring is closed.
+  size_t allocated = inflight() + batch_completed_;
+  for (const Request& r : requests_) allocated += (r.self >= 0 && r.net.zc_notif) ? 1 : 0;
+  size_t drained = 0;
+  for (size_t i = drained_next_; i < drained_.size(); ++i) {
+    for (int32_t m = drained_[i]; m >= 0; m = request(m).link_next) ++drained;
+  }
+  bool drain_seen = false;
+  bool first = true;
+  while (drained_next_ < drained_.size()) {
+    const int32_t index = drained_[drained_next_];
+    drain_seen |= request(index).drain;
+    if ((drain_seen || first) && allocated != drained) return;
+    ++drained_next_;
+    for (int32_t m = index; m >= 0; m = request(m).link_next) --drained;
+    task_work_.push_back(Work{index, true});
+    first = false;
+  }
+  drained_.clear();
+  drained_next_ = 0;
 }
 
 void Context::issue_request(int32_t index) {
@@ -539,13 +600,14 @@ void Context::after_issue(int32_t index, int32_t res) {
   finish(index);
 }
 
-void Context::retry_ready_polls() {
+void Context::retry_ready_polls(bool waiting) {
   // POLLERR/POLLHUP also wake a waiter: the retried op then sees EOF or the error.
   constexpr uint32_t kAlways = 0x008 | 0x010;
   std::vector<int32_t> ready;
   for (int32_t i : parked_) {
     Request& r = request(i);
     if (r.park != Request::Park::kPoll || !r.file) continue;
+    if (io_poll_counts_wakeups(r)) continue;  // [poll wakeups] post_poll_wakeups
     if (r.file->poll(r.poll_events) & (r.poll_events | kAlways)) {
       if (!r.poll_edge) ready.push_back(i);
     } else {
@@ -556,6 +618,20 @@ void Context::retry_ready_polls() {
     Request& r = request(i);
     disarm(r);
     after_issue(i, opdef(r.opcode).issue(*this, r));
+  }
+  post_poll_wakeups(waiting || !(setup_flags() & IORING_SETUP_DEFER_TASKRUN));
+}
+
+// [poll wakeups] A multishot POLL_ADD posts per wakeup of its file, not per level
+// (poll.cc). Collected first: a CQE can fire count timeouts, which change parked_.
+void Context::post_poll_wakeups(bool task_work_runs) {
+  std::vector<int32_t> multishot;
+  for (int32_t i : parked_) {
+    if (io_poll_counts_wakeups(request(i))) multishot.push_back(i);
+  }
+  for (int32_t i : multishot) {
+    Request& r = request(i);
+    if (r.park == Request::Park::kPoll) io_poll_post_wakeups(*this, r, task_work_runs);
   }
 }
 
@@ -574,6 +650,7 @@ void Context::finish(int32_t index) {
     req.cqe_flags = flags;
     req.net.zc_notif = false;
     post_aux_cqe(req.user_data, 0, IORING_CQE_F_NOTIF);
+    if (in_submit_batch_) ++batch_completed_;  // the notification, freed at the flush
   } else if (!req.skip_cqe || req.failed) {
     post_request_cqe(req);
   }
@@ -600,6 +677,9 @@ void Context::finish(int32_t index) {
   const bool silent = req.skip_cqe;
   const uint64_t user_data = req.user_data;
   const int32_t res = req.res;
+  // Why the chain fails, for the reasons of the members it cancels (failure path only).
+  std::optional<Fault> cause;
+  if (fail_chain && next >= 0 && req.fault && !req.fault->reason.empty()) cause = std::move(req.fault);
   free_request(index);
   if (next < 0) return;
   if (!fail_chain) {
@@ -612,8 +692,9 @@ void Context::finish(int32_t index) {
   for (int32_t i = next; i >= 0;) {
     Request& link = request(i);
     if (!link.failed) {
-      link.fail(make_fault(ECANCELED, "cancelled: an earlier request in its link (user_data 0x%llx) failed with %s",
-                           (unsigned long long)user_data, describe_result(res).c_str()));
+      link.fail(make_fault(ECANCELED, "cancelled: an earlier request in its link (user_data 0x%llx) failed with %s%s%s%s",
+                           (unsigned long long)user_data, describe_result(res).c_str(), cause ? " (" : "",
+                           cause ? cause->reason.c_str() : "", cause ? ")" : ""));
     }
     link.skip_cqe = silent;
     if (silent) link.failed = false;  // a silenced cancellation is skipped like a success
@@ -657,22 +738,11 @@ void Context::run_task_work() {
       // Each task-work run and each io-wq completion commits its CQEs on its own.
       commit_cqring(iowq);
     }
+    // __io_submit_flush_completions: after each round of completions the drained
+    // requests whose turn has come are queued as task work of their own.
     if (drained_next_ >= drained_.size()) break;
-    // A drained request waits for everything submitted before it; parked requests
-    // are still running, so it waits for them too.
-    const Request& d = request(drained_[drained_next_]);
-    if (d.drain) {
-      bool older_parked = false;
-      for (int32_t p : parked_) older_parked |= p != d.self;
-      if (older_parked) break;
-    }
-    issue_request(drained_[drained_next_++]);
-    commit_cqring(true);
-  }
-  if (drained_next_ >= drained_.size()) {
-    drained_.clear();
-    drained_next_ = 0;
-    drain_active_ = false;
+    queue_deferred();
+    if (task_work_next_ >= task_work_.size()) break;
   }
   task_work_.clear();
   task_work_next_ = 0;
@@ -752,7 +822,7 @@ void Context::progress(const Caller& caller, bool waiting) {
     req.park = Request::Park::kNone;
     on_timer(req);
   }
-  retry_ready_polls();
+  retry_ready_polls(waiting);
   commit_cqring(false);
   if (waiting || !(setup_flags() & IORING_SETUP_DEFER_TASKRUN)) {
     run_task_work();

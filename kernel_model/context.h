@@ -51,6 +51,9 @@ struct EnterResult {
   uint64_t min_wait_ns = 0;
   // A signal mask to apply while waiting (client address), 0 for none.
   uint64_t sigmask_addr = 0;
+  // [wait sigmask] The sigset at sigmask_addr (bit N-1 blocks signal N), copied when
+  // the wait begins, as set_user_sigmask does; meaningful when sigmask_addr != 0.
+  uint64_t sigmask = 0;
 };
 
 class Context {
@@ -251,10 +254,15 @@ class Context {
   // should stop (a failed SQE that is not in the middle of a link).
   int submit_request(int32_t index, int init_err);
   void queue_fallback(int32_t index);
+  // io_queue_deferred: moves drained requests whose turn has come to task work.
+  void queue_deferred();
   void issue_request(int32_t index);
   // What follows an op's issue(): parked, or finished now / from task work.
   void after_issue(int32_t index, int32_t res);
-  void retry_ready_polls();
+  // `waiting`: as progress(); a DEFER_TASKRUN ring runs poll task work only then.
+  void retry_ready_polls(bool waiting);
+  // [poll wakeups] io_poll_post_wakeups for every parked multishot POLL_ADD.
+  void post_poll_wakeups(bool task_work_runs);
   void complete(int32_t index);
   void post_request_cqe(const Request& req);
   void fail_links(const Request& failed);
@@ -297,6 +305,11 @@ class Context {
   bool running_task_work_ = false;
   bool drain_active_ = false;
   bool drain_next_ = false;
+  // Requests (and zero-copy notifications) completed inline in the submit batch under
+  // way: Linux frees them only when the batch is flushed, so until then they still
+  // count as allocated for draining (queue_deferred).
+  bool in_submit_batch_ = false;
+  uint32_t batch_completed_ = 0;
 };
 
 }  // namespace uringsim

@@ -48,6 +48,38 @@ class File {
   // The descriptor the host can wait on (epoll/poll) for readiness, -1 if none.
   virtual int host_fd() const { return -1; }
 
+  // --- wakeups of the file's wait queue (io_poll_wake) ---
+  // A multishot POLL_ADD is edge-triggered on Linux: it posts a CQE per wakeup of the
+  // file's wait queue (each write to a pipe, socket or eventfd is one) that task work
+  // sees, not per level. Readiness alone cannot tell two writes from one, so the host
+  // watches the files the model asks about and reports each wakeup here
+  // (sim/wakeup_watch.h); the model only reads the count, so it stays deterministic:
+  // same wakeups in, same CQEs out. A file nobody reports for keeps
+  // wakeups_reported() false and the model takes each not-ready -> ready change of
+  // poll() as one wakeup instead (replayed traces, test fakes, hosts without a watch).
+  //
+  // The model: a multishot poll is parked on this file for `events` (ORed in).
+  void want_wakeups(uint32_t events) { wakeup_events_ |= events; }
+  // The host: the events to watch for, 0 when no multishot poll ever asked.
+  uint32_t wakeup_events() const { return wakeup_events_; }
+  // The host: one wakeup of the wait queue with poll mask `mask` (0: the waker gave no
+  // mask; the model then asks poll()). Marks the file as reported from now on.
+  void note_wakeup(uint32_t mask) {
+    ++wakeups_;
+    last_wakeup_mask_ = mask;
+    wakeups_reported_ = true;
+  }
+  // The host watches this file: wakeups() is the truth from now on, even while 0.
+  void set_wakeups_reported() { wakeups_reported_ = true; }
+  bool wakeups_reported() const { return wakeups_reported_; }
+  // Wakeups reported so far, and the mask of the latest.
+  uint64_t wakeups() const { return wakeups_; }
+  uint32_t last_wakeup_mask() const { return last_wakeup_mask_; }
+  // The host's handle for its watch of this file (0: not watched). The model never
+  // reads it; it lets the host tell a new File from a freed one at the same address.
+  uint64_t host_watch() const { return host_watch_; }
+  void set_host_watch(uint64_t handle) { host_watch_ = handle; }
+
   // --- sockets (io_uring/net.c). Files that are not sockets answer -ENOTSOCK. ---
   // `msg` carries what sendmsg/recvmsg carry besides the data, all in model memory.
   struct SockMsg {
@@ -76,6 +108,13 @@ class File {
   virtual bool sock_supports_zc() const { return false; }
   // SOCK_STREAM / SOCK_SEQPACKET: a short MSG_WAITALL transfer is retried.
   virtual bool sock_is_stream() const { return false; }
+
+ private:
+  uint32_t wakeup_events_ = 0;
+  uint32_t last_wakeup_mask_ = 0;
+  uint64_t wakeups_ = 0;
+  bool wakeups_reported_ = false;
+  uint64_t host_watch_ = 0;
 };
 
 class Files {

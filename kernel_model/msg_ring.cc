@@ -27,16 +27,19 @@ int32_t io_msg_ring(Context& ctx, Request& req) {
   const io_uring_sqe& sqe = req.sqe;
   const uint64_t user_data = sqe.off;
   const uint32_t len = sqe.len;
-  const uint64_t cmd = sqe.addr;
-  const uint64_t src_fd = sqe.addr3;
+  // struct io_msg keeps the command and the source index as u32: the upper halves of
+  // addr and addr3 are ignored.
+  const uint32_t cmd = static_cast<uint32_t>(sqe.addr);
+  const uint32_t src_fd = static_cast<uint32_t>(sqe.addr3);
   const uint32_t dst_fd = sqe.file_index;
   const uint32_t flags = req.op_flags;
 
   Context* target = req.file->kind() == FileKind::kRing ? ctx.kernel().context(req.file->ring()) : nullptr;
   if (target == nullptr)
     return req.fail(make_fault(EBADFD, "MSG_RING: fd %d is not an io_uring instance", sqe.fd));
-  if (target->disabled())
-    return req.fail(make_fault(EBADFD, "MSG_RING: the target ring is still disabled (IORING_SETUP_R_DISABLED)"));
+  // Each command checks its own fields before it looks at whether the target is
+  // enabled (io_msg_ring_data, io_msg_send_fd): a bad command on a disabled ring is
+  // -EINVAL, not -EBADFD.
 
   switch (cmd) {
     case IORING_MSG_DATA: {
@@ -44,6 +47,8 @@ int32_t io_msg_ring(Context& ctx, Request& req) {
         return req.fail(make_fault(EINVAL, "MSG_RING (data): addr3 must be 0 and CQE_SKIP does not apply to data"));
       if (!(flags & IORING_MSG_RING_FLAGS_PASS) && dst_fd != 0)
         return req.fail(make_fault(EINVAL, "MSG_RING (data): file_index set without IORING_MSG_RING_FLAGS_PASS"));
+      if (target->disabled())
+        return req.fail(make_fault(EBADFD, "MSG_RING (data): the target ring is still disabled (IORING_SETUP_R_DISABLED)"));
       target->post_aux_cqe(user_data, static_cast<int32_t>(len),
                            (flags & IORING_MSG_RING_FLAGS_PASS) ? dst_fd : 0);
       return 0;
@@ -51,10 +56,11 @@ int32_t io_msg_ring(Context& ctx, Request& req) {
     case IORING_MSG_SEND_FD: {
       if (len != 0) return req.fail(make_fault(EINVAL, "MSG_RING (send fd): len must be 0"));
       if (target == &ctx) return req.fail(make_fault(EINVAL, "MSG_RING (send fd): cannot send a file to the same ring"));
-      const auto* src = ctx.fixed_files().find(static_cast<uint32_t>(src_fd));
+      if (target->disabled())
+        return req.fail(make_fault(EBADFD, "MSG_RING (send fd): the target ring is still disabled (IORING_SETUP_R_DISABLED)"));
+      const auto* src = ctx.fixed_files().find(src_fd);
       if (src == nullptr)
-        return req.fail(make_fault(EBADF, "MSG_RING (send fd): addr3 %llu is not a registered file of this ring",
-                                   (unsigned long long)src_fd));
+        return req.fail(make_fault(EBADF, "MSG_RING (send fd): addr3 %u is not a registered file of this ring", src_fd));
       FileTable& table = target->fixed_files();
       if (!table.exists())
         return req.fail(make_fault(ENXIO, "MSG_RING (send fd): the target ring has no registered file table"));
@@ -76,8 +82,8 @@ int32_t io_msg_ring(Context& ctx, Request& req) {
       return ret;
     }
     default:
-      return req.fail(make_fault(EINVAL, "MSG_RING: addr (command) %llu is neither IORING_MSG_DATA nor IORING_MSG_SEND_FD",
-                                 (unsigned long long)cmd));
+      return req.fail(make_fault(EINVAL, "MSG_RING: addr (command, its low 32 bits) %u is neither IORING_MSG_DATA nor IORING_MSG_SEND_FD",
+                                 cmd));
   }
 }
 

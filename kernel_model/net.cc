@@ -411,6 +411,10 @@ int io_sendmsg_prep(Context& ctx, Request& req) {
   const io_uring_sqe& sqe = req.sqe;
   req.net = Request::NetState{};
   req.len = sqe.len;
+  // sr->len is an int: 2 GiB and more reads as negative (SEND_ZC has no such check).
+  if (static_cast<int32_t>(req.len) < 0) {
+    return req.fail(make_fault(EINVAL, "%s: len %u is negative as an int -> EINVAL", name_of(req), req.len));
+  }
   req.net.flags = sqe.ioprio;
   if (req.net.flags & ~kSendmsgFlags) {
     return req.fail(make_fault(EINVAL, "%s: ioprio 0x%x has flags a plain send does not take (valid: POLL_FIRST, "
@@ -440,9 +444,14 @@ int io_sendmsg_prep(Context& ctx, Request& req) {
 int io_recvmsg_prep(Context& ctx, Request& req) {
   const io_uring_sqe& sqe = req.sqe;
   req.net = Request::NetState{};
-  if (sqe.addr2 != 0) return req.fail(make_fault(EINVAL, "%s: addr2 must be 0 -> EINVAL", name_of(req)));
+  if (sqe.addr2 != 0 || sqe.file_index != 0) {
+    return req.fail(make_fault(EINVAL, "%s: addr2 and file_index must be 0 -> EINVAL", name_of(req)));
+  }
   req.addr = sqe.addr;
   req.len = sqe.len;
+  if (static_cast<int32_t>(req.len) < 0) {
+    return req.fail(make_fault(EINVAL, "%s: len %u is negative as an int -> EINVAL", name_of(req), req.len));
+  }
   req.net.flags = sqe.ioprio;
   if (req.net.flags & ~kRecvmsgFlags) {
     return req.fail(make_fault(EINVAL, "%s: ioprio 0x%x has flags a receive does not take (valid: POLL_FIRST, "

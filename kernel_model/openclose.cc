@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "kernel_model/context.h"
 #include "kernel_model/filetable.h"
+#include "kernel_model/files.h"
 
 namespace uringsim {
 
@@ -39,11 +42,78 @@ Check read_path(Context& ctx, const char* name, uint64_t addr, std::string* out)
   return make_fault(ENAMETOOLONG, "%s: the path is longer than PATH_MAX (4096)", name);
 }
 
-// build_open_how(): O_* flags the kernel knows, and the mode only with O_CREAT/O_TMPFILE.
+// A path as a reason may show it: reasons end up in JSON traces and terminals, so bytes
+// that are not printable ASCII are written \xNN, and a long path is cut after 64 bytes.
+std::string printable_path(const std::string& path) {
+  constexpr size_t kShown = 64;
+  std::string out;
+  for (size_t i = 0; i < path.size() && i < kShown; ++i) {
+    const unsigned char c = static_cast<unsigned char>(path[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += strprintf("\\x%02x", c);
+    }
+  }
+  if (path.size() > kShown) out += strprintf("... (%zu bytes)", path.size());
+  return out;
+}
+
+// VALID_OPEN_FLAGS: the O_* flags the kernel knows (O_SYNC is __O_SYNC | O_DSYNC).
 constexpr uint64_t kValidOpenFlags = O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY |
                                      O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT |
                                      O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |
-                                     O_PATH | O_TMPFILE;
+                                     O_PATH | O_TMPFILE | O_SYNC;
+// O_PATH_FLAGS: all O_PATH may be combined with.
+constexpr uint64_t kOpenPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+// VALID_RESOLVE_FLAGS: RESOLVE_NO_XDEV ... RESOLVE_CACHED.
+constexpr uint64_t kResolveBeneath = 0x08, kResolveInRoot = 0x10, kResolveCached = 0x20;
+constexpr uint64_t kValidResolveFlags = 0x3f;
+constexpr uint64_t kModeAllBits = 07777;  // S_IALLUGO
+// __O_TMPFILE without the O_DIRECTORY that O_TMPFILE carries.
+constexpr uint64_t kTmpfileBit = O_TMPFILE & ~uint64_t{O_DIRECTORY};
+
+// build_open_flags() (fs/open.c), which io_openat2() calls at issue, before any lookup:
+// the open_how the request carries must make sense as a whole.
+Check check_open_how(const char* name, uint64_t flags, uint64_t mode, uint64_t resolve) {
+  const uint64_t f = flags & ~uint64_t{O_CLOEXEC};
+  if (f & ~kValidOpenFlags) return make_fault(EINVAL, "%s: open flags 0x%llx have unknown bits", name, (unsigned long long)flags);
+  if (resolve & ~kValidResolveFlags)
+    return make_fault(EINVAL, "%s: resolve 0x%llx has unknown RESOLVE_* bits", name, (unsigned long long)resolve);
+  if ((resolve & kResolveBeneath) && (resolve & kResolveInRoot))
+    return make_fault(EINVAL, "%s: RESOLVE_BENEATH and RESOLVE_IN_ROOT exclude each other", name);
+  const bool creates = (f & O_CREAT) || (f & kTmpfileBit);
+  if (creates && (mode & ~kModeAllBits))
+    return make_fault(EINVAL, "%s: mode 0%llo has bits beyond 07777", name, (unsigned long long)mode);
+  if (!creates && mode != 0) return make_fault(EINVAL, "%s: a mode without O_CREAT or O_TMPFILE", name);
+  if ((f & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT))
+    return make_fault(EINVAL, "%s: O_DIRECTORY together with O_CREAT", name);
+  if (f & kTmpfileBit) {
+    if (!(f & O_DIRECTORY)) return make_fault(EINVAL, "%s: __O_TMPFILE without O_DIRECTORY", name);
+    if ((f & O_ACCMODE) == O_RDONLY) return make_fault(EINVAL, "%s: O_TMPFILE needs write access", name);
+  }
+  if ((f & O_PATH) && (f & ~kOpenPathFlags))
+    return make_fault(EINVAL, "%s: O_PATH allows only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC besides it", name);
+  if ((resolve & kResolveCached) && (f & (O_TRUNC | O_CREAT | kTmpfileBit)))
+    return make_fault(EAGAIN, "%s: RESOLVE_CACHED cannot create or truncate", name);
+  return std::nullopt;
+}
+
+// path_init() (fs/namei.c): where a lookup starts, decided before a single component is
+// looked at. An absolute path ignores dirfd; a relative one starts at the client's cwd
+// (AT_FDCWD) or at dirfd, which must be open (-EBADF) and, unless the path is empty
+// (AT_EMPTY_PATH: the fd itself), a directory (-ENOTDIR). These answers need no host.
+Check check_lookup_start(Context& ctx, const char* name, int dirfd, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return std::nullopt;
+  if (dirfd == AT_FDCWD) return std::nullopt;
+  std::shared_ptr<File> dir = ctx.files().get(dirfd);
+  if (!dir) return make_fault(EBADF, "%s: dirfd %d is not open (the path \"%s\" is relative)", name, dirfd,
+                               printable_path(path).c_str());
+  if (!path.empty() && dir->kind() != FileKind::kDirectory)
+    return make_fault(ENOTDIR, "%s: dirfd %d is not a directory (the path \"%s\" is relative)", name, dirfd,
+                      printable_path(path).c_str());
+  return std::nullopt;
+}
 
 int openat_common(Context& ctx, Request& req, const char* name) {
   const io_uring_sqe& sqe = req.sqe;
@@ -62,9 +132,12 @@ int openat_common(Context& ctx, Request& req, const char* name) {
 }  // namespace
 
 int io_openat_prep(Context& ctx, Request& req) {
-  const uint64_t flags = req.sqe.open_flags;
-  req.open_flags = flags & kValidOpenFlags;
-  req.open_mode = (flags & (O_CREAT | O_TMPFILE)) ? (req.sqe.len & 07777) : 0;
+  // build_open_how(): unknown bits dropped, O_PATH beats everything else, and the mode
+  // kept only for a create. (O_LARGEFILE, which __io_openat_prep adds, is the host's.)
+  uint64_t flags = req.sqe.open_flags & kValidOpenFlags;
+  if (flags & O_PATH) flags &= kOpenPathFlags;
+  req.open_mode = ((flags & O_CREAT) || (flags & kTmpfileBit)) ? (req.sqe.len & kModeAllBits) : 0;
+  req.open_flags = flags;
   req.open_resolve = 0;
   return openat_common(ctx, req, "OPENAT");
 }
@@ -81,10 +154,22 @@ int io_openat2_prep(Context& ctx, Request& req) {
   if (!ctx.memory().read(sqe.addr2, &how, sizeof how))
     return req.fail(make_fault(EFAULT, "OPENAT2: struct open_how at 0x%llx is not readable",
                                (unsigned long long)sqe.addr2));
-  if (how.flags & ~kValidOpenFlags)
-    return req.fail(make_fault(EINVAL, "OPENAT2: open_how.flags 0x%llx has unknown bits", (unsigned long long)how.flags));
-  if (!(how.flags & (O_CREAT | O_TMPFILE)) && how.mode != 0)
-    return req.fail(make_fault(EINVAL, "OPENAT2: open_how.mode set without O_CREAT or O_TMPFILE"));
+  // copy_struct_from_user(): a larger struct from a newer ABI is fine only if the bytes
+  // this kernel does not know are zero (-E2BIG otherwise).
+  unsigned char tail[256];
+  for (uint64_t at = sizeof how; at < size;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof tail, size - at));
+    if (!ctx.memory().read(sqe.addr2 + at, tail, n))
+      return req.fail(make_fault(EFAULT, "OPENAT2: byte %llu of the %u-byte open_how is not readable",
+                                 (unsigned long long)at, size));
+    for (size_t i = 0; i < n; ++i) {
+      if (tail[i] != 0)
+        return req.fail(make_fault(E2BIG, "OPENAT2: byte %llu of the %u-byte open_how is not zero (unknown extension)",
+                                   (unsigned long long)(at + i), size));
+    }
+    at += n;
+  }
+  // The flags and mode are judged at issue (build_open_flags), as Linux does.
   req.open_flags = how.flags;
   req.open_mode = how.mode;
   req.open_resolve = how.resolve;
@@ -93,13 +178,15 @@ int io_openat2_prep(Context& ctx, Request& req) {
 
 int32_t io_openat(Context& ctx, Request& req) {
   const char* name = req.opcode == IORING_OP_OPENAT2 ? "OPENAT2" : "OPENAT";
+  if (Check c = check_open_how(name, req.open_flags, req.open_mode, req.open_resolve)) return req.fail(std::move(*c));
+  if (Check c = check_lookup_start(ctx, name, req.sqe.fd, req.path)) return req.fail(std::move(*c));
   int err = 0;
   std::shared_ptr<File> file = ctx.files().open_at(req.sqe.fd, req.path, req.open_flags, req.open_mode,
                                                     req.open_resolve, &err);
   if (!file) {
     if (err == -EOPNOTSUPP)
       return req.fail(make_fault(EOPNOTSUPP, "%s: this host cannot open files in the client's name (not simulated here)", name));
-    return req.fail(make_fault(-err, "%s: opening \"%s\" failed: %s", name, req.path.c_str(), describe_result(err).c_str()));
+    return req.fail(make_fault(-err, "%s: opening \"%s\" failed: %s", name, printable_path(req.path).c_str(), describe_result(err).c_str()));
   }
   const uint32_t slot = req.len;
   if (slot == 0) {
@@ -174,11 +261,21 @@ int io_statx_prep(Context& ctx, Request& req) {
 }
 
 int32_t io_statx(Context& ctx, Request& req) {
+  // do_statx() / do_statx_fd(): the mask and sync type first, then (with a path) the
+  // AT_* flags vfs_statx() knows, then where the lookup starts.
+  constexpr uint32_t kStatxReserved = 0x80000000u;  // STATX__RESERVED
+  constexpr uint32_t kKnownStatxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE;
+  if (req.len & kStatxReserved) return req.fail(make_fault(EINVAL, "STATX: mask 0x%x has STATX__RESERVED set", req.len));
+  if ((req.op_flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+    return req.fail(make_fault(EINVAL, "STATX: AT_STATX_FORCE_SYNC and AT_STATX_DONT_SYNC together"));
+  if (!req.path.empty() && (req.op_flags & ~kKnownStatxFlags))
+    return req.fail(make_fault(EINVAL, "STATX: flags 0x%x have bits statx does not know", req.op_flags));
+  if (Check c = check_lookup_start(ctx, "STATX", req.sqe.fd, req.path)) return req.fail(std::move(*c));
   unsigned char buf[256];
   const int r = ctx.files().statx(req.sqe.fd, req.path, static_cast<int>(req.op_flags), req.len, buf);
   if (r == -EOPNOTSUPP)
     return req.fail(make_fault(EOPNOTSUPP, "STATX: this host cannot stat files in the client's name (not simulated here)"));
-  if (r < 0) return req.fail(make_fault(-r, "STATX: statx(\"%s\") failed: %s", req.path.c_str(), describe_result(r).c_str()));
+  if (r < 0) return req.fail(make_fault(-r, "STATX: statx(\"%s\") failed: %s", printable_path(req.path).c_str(), describe_result(r).c_str()));
   if (!ctx.memory().write(req.addr, buf, sizeof buf))
     return req.fail(make_fault(EFAULT, "STATX: the struct statx at 0x%llx is not writable", (unsigned long long)req.addr));
   return 0;

@@ -1,6 +1,8 @@
 // OPENAT, OPENAT2, CLOSE (incl. direct descriptors in the fixed file table) and STATX
-// (io_uring/openclose.c, statx.c). The file system work is the host's: Files::open_at,
-// install, close_fd, statx act in the client's name.
+// (io_uring/openclose.c, statx.c). The checks Linux makes before it walks a path are
+// the model's -- open_how and statx flags, and where the lookup starts (dirfd open, a
+// directory) -- so their errnos never depend on the host. The file system work is the
+// host's: Files::open_at, install, close_fd, statx act in the client's name.
 #pragma once
 #include <cstdint>
 namespace uringsim {

@@ -168,6 +168,19 @@ int64_t Context::do_register(const Caller& caller, uint32_t opcode, uint64_t arg
       return register_sync_cancel(*this, arg, nr_args);
     case IORING_REGISTER_FILE_ALLOC_RANGE:
       return register_file_alloc_range(*this, arg, nr_args);
+    case IORING_UNREGISTER_IOWQ_AFF:
+      // io_unregister_iowq_aff: the io-wq of the calling task goes back to every CPU
+      // it may use. The task that set up a ring always has an io-wq (its tctx is made
+      // when the ring fd is installed), so this cannot fail once the arguments are
+      // right; the model has no io-wq whose mask would change.
+      if (arg != 0 || nr_args != 0) {
+        return reject(make_fault(EINVAL, "UNREGISTER_IOWQ_AFF: arg (0x%llx) and nr_args (%u) must both be 0 -> EINVAL",
+                                 (unsigned long long)arg, nr_args));
+      }
+      // An SQPOLL ring's io-wq is its SQ thread's, which a disabled ring has not started.
+      if ((setup_flags() & IORING_SETUP_SQPOLL) && disabled())
+        return reject(make_fault(EINVAL, "UNREGISTER_IOWQ_AFF: the SQPOLL thread of this disabled ring is not running yet -> EINVAL"));
+      return 0;
     case IORING_REGISTER_RESIZE_RINGS:
     case IORING_REGISTER_MEM_REGION:
       if (arg == 0 || nr_args != 1) {

@@ -113,6 +113,12 @@ struct Request {
   uint64_t period_ns = 0;    // multishot timeouts: the re-arm interval
   uint32_t poll_events = 0;  // kPoll: what the file must be ready for before a retry
   bool poll_edge = false;    // multishot poll: posted for the current ready period
+  // [poll wakeups] multishot POLL_ADD (poll.cc): File::wakeups() already taken in, and
+  // wakeups taken in whose task work has not run yet (DEFER_TASKRUN outside a wait)
+  // with the mask of the first of them (0: ask poll() when it runs).
+  uint64_t poll_wakeups_seen = 0;
+  uint32_t poll_wakeups_pending = 0;
+  uint32_t poll_pending_mask = 0;
 
   // Marks the request failed with `f` (res = -f.err). Returns res for convenience.
   int32_t fail(Fault f) {

@@ -227,6 +227,10 @@ void Ring::post(const Cqe& cqe) {
     write_cqe(cqe);
     return;
   }
+  post_overflowed(cqe);
+}
+
+void Ring::post_overflowed(const Cqe& cqe) {
   if (!nodrop_) {
     // Before IORING_FEAT_NODROP (5.5) a full CQ dropped the CQE and counted it.
     uint32_t* o = cq_word(layout_.cq_off.overflow);

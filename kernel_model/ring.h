@@ -118,6 +118,10 @@ class Ring {
   // Posts a CQE: straight into the CQ when there is room and no backlog, else onto
   // the overflow backlog (IORING_FEAT_NODROP), setting IORING_SQ_CQ_OVERFLOW.
   void post(const Cqe& cqe);
+  // The CQ-full half of post(): onto the overflow backlog with IORING_FEAT_NODROP
+  // (setting IORING_SQ_CQ_OVERFLOW), else dropped and counted in cq_overflow. Chaos
+  // sends a CQE here while the CQ has room (forced CQ overflow, kernel_model/chaos.h).
+  void post_overflowed(const Cqe& cqe);
   // Moves the backlog into the CQ, oldest first, as space allows (what GETEVENTS does).
   void flush_overflow();
   bool has_overflow() const { return !overflow_.empty(); }

@@ -582,10 +582,24 @@ int32_t issue_rw_inner(Context& ctx, Request& req, Dir dir) {
   return static_cast<int32_t>(res);
 }
 
+// __io_complete_rw_common (single-shot reads and writes only): fewer bytes than asked
+// for -- EOF, a pipe holding less, a buffer that ends early -- is req_set_fail, so
+// the CQE posts despite IOSQE_CQE_SKIP_SUCCESS and a link after it is cancelled.
+int32_t mark_short_transfer(Request& req, int32_t res) {
+  if (res < 0) return res;  // errors, and kIssueParked
+  uint64_t asked = req.len;
+  if (is_vectored(req.opcode)) {
+    asked = 0;
+    for (const auto& v : req.iov) asked += v.len;
+  }
+  if (static_cast<uint64_t>(res) != asked) req.failed = true;
+  return res;
+}
+
 // READ/READV with IOSQE_BUFFER_SELECT (6.18 __io_read): the buffer is picked before
 // the file's mode and flags are looked at, and becomes the request's addr/len.
 int32_t issue_rw(Context& ctx, Request& req, Dir dir) {
-  if (!(req.flags & IOSQE_BUFFER_SELECT)) return issue_rw_inner(ctx, req, dir);
+  if (!(req.flags & IOSQE_BUFFER_SELECT)) return mark_short_transfer(req, issue_rw_inner(ctx, req, dir));
   if (req.kbuf.wanted == UINT32_MAX) req.kbuf.wanted = req.len;
   if (req.kbuf.kind == Request::SelectedBuffers::Kind::kNone) {
     uint32_t len = req.kbuf.wanted;
@@ -602,7 +616,7 @@ int32_t issue_rw(Context& ctx, Request& req, Dir dir) {
   // Waiting for the file: an unused buffer goes back for others to take.
   if (res == kIssueParked || (res < 0 && req.kbuf.commit)) kbuf_recycle(ctx, req);
   if (res != kIssueParked) req.cqe_flags |= kbuf_put(ctx, req, res, 1);
-  return res;
+  return mark_short_transfer(req, res);
 }
 
 // file_can_poll: the file has a ->poll (pipes, sockets, eventfds, rings). Regular

@@ -84,8 +84,20 @@ int32_t io_timeout(Context& ctx, Request& req) {
   // A count of 0 (or a multishot timeout) is a pure timer; otherwise it also
   // completes once `off` other CQEs have been posted.
   const bool noseq = req.off == 0 || (flags & IORING_TIMEOUT_MULTISHOT);
+  const uint64_t deadline = deadline_for(ctx, req.period_ns, flags);
+  if (deadline <= ctx.now_ns() && !(flags & (IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ETIME_SUCCESS))) {
+    // hrtimer_start() with a time already reached (a zero timespec, or an ABS time in
+    // the past): the timer interrupt comes at once, while the rest of the batch is
+    // still being submitted, so it beats the completion count -- which Linux checks
+    // only when the batch's completions are flushed. io_timeout_fn counts the timeout
+    // as fired (cq_timeouts) and posts -ETIME from task work.
+    ctx.count_fired_timeout();
+    req.complete_in_task_work = true;
+    return req.fail(make_fault(ETIME, "TIMEOUT: the time (%llu ns%s) had already passed when it was armed",
+                               (unsigned long long)req.period_ns, (flags & IORING_TIMEOUT_ABS) ? ", absolute" : ""));
+  }
   if (!noseq) ctx.arm_sequence(req, ctx.sequence_now() + static_cast<uint32_t>(req.off));
-  ctx.arm_timer(req, deadline_for(ctx, req.period_ns, flags));
+  ctx.arm_timer(req, deadline);
   return kIssueParked;
 }
 

@@ -37,6 +37,8 @@
 #include "sim/sq_poller.h"  // SQPOLL
 #include "sim/ring_memory.h"
 #include "sim/wait_policy.h"
+#include "sim/wakeup_watch.h"  // [poll wakeups]
+#include "sim/wait_signals.h"  // signals end parked waits
 #include "uapi/io_uring.h"
 
 // Newer than some installed headers (6.6: synchronous wake-ups between the caller and
@@ -356,14 +358,19 @@ class Supervisor {
       }
       case kSysEnter: {
         const uint32_t flags = static_cast<uint32_t>(a[3]);
+        deliver_wakeups();  // [poll wakeups]
         EnterResult r = kernel_.enter(caller, fd, static_cast<uint32_t>(a[1]),
                                       static_cast<uint32_t>(a[2]), flags, a[4], a[5]);
+        watch_wakeups();  // [poll wakeups] armed before the caller can write again
         ret = r.ret;
         if (r.must_wait) {
           std::shared_ptr<File> f = c->files.get(fd);
           if (f && f->ring() != kNoRing) {
             // Try once now; otherwise park the notification and keep serving.
             Parked p{call, tgid, tid, Wait{f->ring(), r, kernel_.now_ns()}};
+            // Signals (sim/wait_signals.h): a sigset may unblock one already pending (the
+            // pselect pattern), so look at once; otherwise from the next common tick on.
+            p.wait.signal_check_ns = r.sigmask_addr != 0 ? 0 : next_signal_tick(kernel_.now_ns());
             kernel_.progress(caller, p.wait.ring, /*waiting=*/true);
             if (!finish_if_done(p, &ret)) {
               parked_.push_back(p);
@@ -412,17 +419,47 @@ class Supervisor {
     });
   }
 
+  // [poll wakeups] Before the model looks: the wakeups the host saw (sim/wakeup_watch.h),
+  // to the files of every ring.
+  void deliver_wakeups() {
+    if (!wakeups_.active()) return;
+    wakeups_.collect();
+    for (auto& [ring, info] : rings_) {
+      if (kernel_.inflight(ring) == 0) continue;
+      kernel_.for_each_wanted_fd(ring, [this](File& f, uint32_t) { wakeups_.deliver(f); });
+    }
+  }
+
+  // [poll wakeups] After the model ran: watches the files multishot polls wait on now.
+  void watch_wakeups() {
+    for (auto& [ring, info] : rings_) {
+      if (kernel_.inflight(ring) == 0) continue;
+      kernel_.for_each_wanted_fd(ring, [this](File& f, uint32_t) { wakeups_.keep(f); });
+    }
+    wakeups_.end_round();
+  }
+
   // Adds the fds parked requests wait on; returns the next model time something is due
-  // (a timer, a wait's timeout or min_wait), UINT64_MAX for none.
+  // (a timer, a wait's timeout or min_wait), UINT64_MAX for none. A watched multishot
+  // poll's file is waited on through the wakeup watch: it may stay readable with
+  // nothing new to report.
   uint64_t add_wanted_fds(std::vector<pollfd>& pfds, std::vector<pid_t>& owners) {
+    // [poll wakeups] Let go of the files of rings gone meanwhile (a client exited):
+    // a watch holds its file open, and a held write end would keep readers from EOF.
+    if (wakeups_.active()) watch_wakeups();
     uint64_t wake = UINT64_MAX;
     for (auto& [ring, info] : rings_) {
       if (kernel_.inflight(ring) == 0) continue;
       wake = std::min(wake, kernel_.next_deadline(ring));
-      for_each_wanted(ring, [&](int fd, uint32_t events) {
-        pfds.push_back({fd, static_cast<short>(events), 0});
+      kernel_.for_each_wanted_fd(ring, [&](File& file, uint32_t events) {
+        if (file.host_fd() < 0 || (file.wakeup_events() != 0 && file.wakeups_reported())) return;
+        pfds.push_back({file.host_fd(), static_cast<short>(events), 0});
         owners.push_back(0);
       });
+    }
+    if (wakeups_.fd() >= 0) {
+      pfds.push_back({wakeups_.fd(), POLLIN, 0});
+      owners.push_back(0);
     }
     for (const Parked& p : parked_) wake = std::min(wake, wait_wake_at(kernel_, p.wait));
     return wake;
@@ -438,6 +475,7 @@ class Supervisor {
   // whether or not the program is in a syscall; so do we, from the service loop.
   void progress_all() {
     kernel_.set_now(monotonic_ns());
+    deliver_wakeups();  // [poll wakeups]
     for (auto& [ring, info] : rings_) {
       if (kernel_.inflight(ring) == 0) continue;
       const Parked* waiter = nullptr;
@@ -455,6 +493,8 @@ class Supervisor {
       if (opts_.wrap_caller) opts_.wrap_caller(caller);
       kernel_.progress(caller, ring, /*waiting=*/waiter != nullptr);
     }
+    watch_wakeups();  // [poll wakeups]
+    shared_signals_taken_.clear();  // a new pass of the parked waits (end_if_signalled)
     for (size_t i = 0; i < parked_.size();) {
       Client* c = client_of(parked_[i].tgid);
       if (c == nullptr) {
@@ -474,8 +514,15 @@ class Supervisor {
     }
   }
 
-  // Answers `p` if its wait is over (sim/wait_policy.h). Returns whether it answered.
-  bool finish_if_done(const Parked& p, int64_t* ret) {
+  // Answers `p` if its wait is over: a signal ended it (sim/wait_signals.h; looked at
+  // when p.wait.signal_check_ns comes) or sim/wait_policy.h says so. Returns whether it
+  // answered.
+  bool finish_if_done(Parked& p, int64_t* ret) {
+    const uint64_t now = kernel_.now_ns();
+    if (now >= p.wait.signal_check_ns) {
+      p.wait.signal_check_ns = next_signal_tick(now);
+      if (end_if_signalled(p, ret)) return true;
+    }
     bool pollable = false;
     for_each_wanted(p.wait.ring, [&](int, uint32_t) { pollable = true; });
     const bool watchable = pollable || kernel_.next_deadline(p.wait.ring) != UINT64_MAX;
@@ -483,6 +530,43 @@ class Supervisor {
     if (!wait_finished(kernel_, p.wait, watchable, ret, &why)) return false;
     if (opts_.trace && !why.reason.empty()) {
       std::fprintf(stderr, "uringsim: pid %d: %s\n", p.tid, why.reason.c_str());
+    }
+    respond(p.call, *ret);
+    return true;
+  }
+
+  // Ends `p` if its task has a signal pending that the wait lets through
+  // (sim/wait_signals.h): -EINTR, or -EINVAL for what capture cannot simulate. Returns
+  // whether it answered.
+  bool end_if_signalled(const Parked& p, int64_t* ret) {
+    TaskSignals task;
+    if (!signals_for_waiter(p.tgid, p.tid, &task)) return false;  // gone: its pidfd tells
+    // A process-directed signal wakes one waiter only: the first that took it in this
+    // pass of the parked waits.
+    uint64_t shared = task.shared_pending;
+    for (const auto& [tgid, taken] : shared_signals_taken_) {
+      if (tgid == p.tgid) shared &= ~taken;
+    }
+    const WaitSignal s = signal_ending_wait(task.pending | shared, task.blocked, p.wait.entered);
+    if (s.signo == 0) return false;
+    if (!(task.pending & signal_bit(s.signo))) shared_signals_taken_.emplace_back(p.tgid, signal_bit(s.signo));
+    const char* abbrev = sigabbrev_np(s.signo);
+    if (!s.simulated) {
+      const Fault why = make_fault(
+          EINVAL,
+          "io_uring_enter: signal %d (SIG%s) is pending and blocked by task %d; the wait's sigset "
+          "unblocks it, so Linux would run its handler during the wait, which cannot be done "
+          "from outside the task: not simulated under capture",
+          s.signo, abbrev != nullptr ? abbrev : "RT", p.tid);
+      *ret = kernel_.wait_done(p.wait.ring, p.wait.entered, -EINVAL);
+      if (Observer* o = kernel_.observer()) o->on_syscall_fault("io_uring_enter", why);
+      std::fprintf(stderr, "uringsim: pid %d: %s\n", p.tid, why.reason.c_str());
+    } else {
+      *ret = kernel_.wait_done(p.wait.ring, p.wait.entered, -EINTR);
+      if (opts_.trace) {
+        std::fprintf(stderr, "uringsim: pid %d io_uring_enter wait interrupted by signal %d (SIG%s) = %s\n",
+                     p.tid, s.signo, abbrev != nullptr ? abbrev : "RT", describe_result(*ret).c_str());
+      }
     }
     respond(p.call, *ret);
     return true;
@@ -668,12 +752,15 @@ class Supervisor {
   struct sigaction old_alarm_{};
   // serve_once's poll set, kept between turns so a turn allocates nothing.
   std::vector<pollfd> pfds_;
+  WakeupWatch wakeups_;  // [poll wakeups] multishot polls' files (sim/wakeup_watch.h)
   std::vector<pid_t> owners_;  // per pfds_ entry: the client's tgid, 0 for others
   std::vector<pid_t> exited_;
   std::map<pid_t, std::unique_ptr<Client>> clients_;
   std::unordered_map<pid_t, pid_t> tgid_of_;
   std::map<RingId, RingInfo> rings_;
   std::vector<Parked> parked_;
+  // Process-directed signals that ended a parked wait in this pass: (tgid, signal bit).
+  std::vector<std::pair<pid_t, uint64_t>> shared_signals_taken_;
   uint64_t calls_ = 0;
   double service_ns_ = 0;
   // SQPOLL (sim/sq_poller.h): SQ threads are threads of their ring creator's process.

@@ -19,6 +19,7 @@
 #include "sim/process_memory.h"
 #include "sim/ring_memory.h"
 #include "sim/wait_policy.h"
+#include "sim/wakeup_watch.h"
 
 namespace uringsim::sim {
 
@@ -58,6 +59,9 @@ struct EmbeddedKernel::Impl final : SqpollHost {
   bool wait_note_is_last = false;
 
   std::vector<pollfd> wanted;  // reused by wait()
+  // Wakeups of the files multishot polls wait on (sim/wakeup_watch.h). Its host ring
+  // is armed from the client's own thread, so that thread's writes count as on Linux.
+  WakeupWatch wakeups;
 
   // The SQ thread host (see above).
   std::mutex mu;
@@ -138,12 +142,34 @@ struct EmbeddedKernel::Impl final : SqpollHost {
     }
   }
 
-  // Lists the host fds parked requests of `ring` wait on.
+  // Lists the host fds parked requests of `ring` wait on. A watched multishot poll's
+  // file is waited on through the watch instead: it may stay readable with nothing new.
   void collect_wanted(RingId ring) {
     wanted.clear();
     kernel.for_each_wanted_fd(ring, [this](File& f, uint32_t events) {
-      if (f.host_fd() >= 0) wanted.push_back(pollfd{f.host_fd(), static_cast<short>(events), 0});
+      if (f.host_fd() < 0 || (f.wakeup_events() != 0 && f.wakeups_reported())) return;
+      wanted.push_back(pollfd{f.host_fd(), static_cast<short>(events), 0});
     });
+    if (wakeups.fd() >= 0) wanted.push_back(pollfd{wakeups.fd(), POLLIN, 0});
+  }
+
+  // Before the model looks: the wakeups the host saw, to the files of every ring.
+  void deliver_wakeups() {
+    if (!wakeups.active()) return;
+    wakeups.collect();
+    for (auto& [fd, slot] : ring_fds) {
+      if (slot.ctx->inflight() == 0) continue;
+      kernel.for_each_wanted_fd(slot.id, [this](File& f, uint32_t) { wakeups.deliver(f); });
+    }
+  }
+
+  // After the model ran: watches the files multishot polls now wait on, drops the rest.
+  void watch_wakeups() {
+    for (auto& [fd, slot] : ring_fds) {
+      if (slot.ctx->inflight() == 0) continue;
+      kernel.for_each_wanted_fd(slot.id, [this](File& f, uint32_t) { wakeups.keep(f); });
+    }
+    wakeups.end_round();
   }
 
   // The caller blocks, as on Linux, while something can still complete (see
@@ -155,7 +181,9 @@ struct EmbeddedKernel::Impl final : SqpollHost {
     const uint64_t spin_until = monotonic_ns() + kSpinBeforeSleepNs;
     for (;;) {
       kernel.set_now(monotonic_ns());
+      deliver_wakeups();
       kernel.progress(caller, ring, /*waiting=*/true);
+      watch_wakeups();
       collect_wanted(ring);
       const bool watchable = !wanted.empty() || kernel.next_deadline(ring) != UINT64_MAX;
       int64_t ret;
@@ -250,6 +278,7 @@ int EmbeddedKernel::enter(int ring_fd, uint32_t to_submit, uint32_t min_complete
   // clock_gettime is a vDSO call, not a syscall: the NOP path stays syscall-free.
   s.kernel.set_now(monotonic_ns());
   auto it = s.ring_fds.find(ring_fd);
+  s.deliver_wakeups();
   // Linux completes timers and ready polls on its own; with no thread of our own, what
   // fell due since the last call completes now, before the caller looks again.
   if (it != s.ring_fds.end() && it->second.ctx->inflight() > 0) {
@@ -257,6 +286,8 @@ int EmbeddedKernel::enter(int ring_fd, uint32_t to_submit, uint32_t min_complete
   }
   const uint64_t argp = reinterpret_cast<uint64_t>(arg);
   EnterResult r = s.kernel.enter(s.caller, ring_fd, to_submit, min_complete, flags, argp, argsz);
+  // Before the caller runs again: a multishot poll armed now must see its next write.
+  if (s.wakeups.active() || (it != s.ring_fds.end() && it->second.ctx->inflight() > 0)) s.watch_wakeups();
   // IORING_ENTER_SQ_WAKEUP may have woken a sleeping SQ thread.
   if (s.sq_host_running && (flags & IORING_ENTER_SQ_WAKEUP)) s.sq_wake.notify_all();
   if (!r.must_wait || it == s.ring_fds.end()) return static_cast<int>(r.ret);
@@ -284,6 +315,8 @@ int EmbeddedKernel::close(int ring_fd) {
   s.ring_fds.erase(it);
   s.files.forget_ring(ring);
   s.kernel.destroy(ring);  // MemfdRingMemory::release closes the fd
+  // The watch's host polls hold their files open: let go of the ring's now.
+  if (s.wakeups.active()) s.watch_wakeups();
   return 0;
 }
 

@@ -63,7 +63,7 @@ bool wait_finished(Kernel& kernel, const Wait& w, bool watchable, int64_t* ret, 
 }
 
 uint64_t wait_wake_at(Kernel& kernel, const Wait& w) {
-  uint64_t at = std::min(w.entered.deadline_ns, kernel.next_deadline(w.ring));
+  uint64_t at = std::min({w.entered.deadline_ns, kernel.next_deadline(w.ring), w.signal_check_ns});
   if (w.entered.min_wait_ns != 0) at = std::min(at, w.started_ns + w.entered.min_wait_ns);
   return at;
 }

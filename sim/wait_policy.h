@@ -18,9 +18,11 @@
 //    explain mode and traces. With a timeout, the host waits for it: that wait is finite
 //    and a program may use it as a sleep.
 //
-// Known limit: the EnterResult::sigmask_addr of a wait is not applied, and a parked
-// seccomp wait is not interrupted by the caller's non-fatal signals (the filter uses
-// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV so that a submission is never run twice).
+// Signals. A wait parked under seccomp capture also ends when a signal is pending that
+// the wait's sigset (EnterResult::sigmask) or, without one, the task's own mask lets
+// through: -EINTR, as on Linux (sim/wait_signals.h, which says what cannot be simulated).
+// The in-process EmbeddedKernel does not look at signals (signal_check_ns stays
+// UINT64_MAX): there a signal to the waiting thread does not end the wait.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +44,9 @@ struct Wait {
   RingId ring = kNoRing;
   EnterResult entered;
   uint64_t started_ns = 0;  // model clock when the wait began
+  // When to look at the waiting task's pending signals next (sim/wait_signals.h);
+  // UINT64_MAX for hosts that do not.
+  uint64_t signal_check_ns = UINT64_MAX;
 };
 
 // Decides `w` at the model's current time; call after Kernel::progress. `watchable`:
@@ -51,7 +56,8 @@ struct Wait {
 bool wait_finished(Kernel& kernel, const Wait& w, bool watchable, int64_t* ret, Fault* why);
 
 // The model time at which `w` must be looked at again even if no fd becomes ready
-// (its timeout, its min_wait, the ring's next timer); UINT64_MAX for never.
+// (its timeout, its min_wait, the ring's next timer, its next signal check); UINT64_MAX
+// for never.
 uint64_t wait_wake_at(Kernel& kernel, const Wait& w);
 
 }  // namespace uringsim::sim

@@ -21,9 +21,11 @@ constexpr Rate kRates[] = {
     {"eagain", &ChaosConfig::eagain_ppm},
     {"reorder", &ChaosConfig::reorder_ppm},
     {"latency", &ChaosConfig::latency_ppm},
+    {"cq_overflow", &ChaosConfig::cq_overflow_ppm},
 };
 
-const char* kKnown = "short_transfer, short_max_bytes, eio, enobufs, eagain, reorder, latency, latency_ns";
+const char* kKnown =
+    "short_transfer, short_max_bytes, eio, enobufs, eagain, reorder, latency, latency_ns, cq_overflow";
 
 bool non_negative_integer(const nlohmann::json& v, uint64_t max, uint64_t* out) {
   if (v.is_number_unsigned()) {
@@ -73,10 +75,6 @@ bool chaos_from_json(const nlohmann::json& j, bool with_seed, ChaosConfig* confi
       }
       continue;
     }
-    if (*key == "cq_overflow") {
-      *why = "\"cq_overflow\" (forced CQ overflow) is not simulated yet";
-      return false;
-    }
     if (*key == "short_max_bytes" || *key == "latency_ns") {
       uint64_t n = 0;
       const uint64_t max = *key == "short_max_bytes" ? UINT32_MAX : UINT64_MAX;
@@ -117,9 +115,10 @@ nlohmann::ordered_json chaos_to_json(const ChaosConfig& config) {
   j["seed"] = config.seed;
   for (const Rate& r : kRates) {
     j[r.name] = static_cast<double>(config.*r.ppm) / 1e6;
-    if (std::string(r.name) == "short_transfer") j["short_max_bytes"] = config.short_max_bytes;
+    // Each amount follows its rate.
+    if (r.ppm == &ChaosConfig::short_transfer_ppm) j["short_max_bytes"] = config.short_max_bytes;
+    if (r.ppm == &ChaosConfig::latency_ppm) j["latency_ns"] = config.latency_ns;
   }
-  j["latency_ns"] = config.latency_ns;
   return j;
 }
 

@@ -4,12 +4,13 @@
 // "chaos" object of a trace header (where it also carries "seed"):
 //
 //   {"short_transfer": 0.25, "short_max_bytes": 0, "eio": 0, "enobufs": 0.05,
-//    "eagain": 0.1, "reorder": 0.5, "latency": 0.1, "latency_ns": 20000}
+//    "eagain": 0.1, "reorder": 0.5, "latency": 0.1, "latency_ns": 20000, "cq_overflow": 0}
 //
-// Rates are probabilities in [0, 1] per eligible request (kept as parts per million);
-// a key left out keeps default_chaos_config()'s value. Unknown keys, wrong types and
-// out-of-range values are errors; "cq_overflow" is recognised and refused as not
-// simulated yet.
+// Rates are probabilities in [0, 1] per eligible request, per eligible CQE for
+// cq_overflow (kept as parts per million);
+// a key left out keeps default_chaos_config()'s value (in a trace header: 0, so a
+// trace recorded before a key existed replays as it was recorded). Unknown keys,
+// wrong types and out-of-range values are errors.
 #pragma once
 
 #include <cstdint>

@@ -551,6 +551,10 @@ class Reader {
       if (co.has("src_off")) c.src_off = co.u32("src_off");
       if (co.has("dst_off")) c.dst_off = co.u32("dst_off");
       if (co.has("nr")) c.nr = co.u32("nr");
+      if (const json* pad = co.opt("pad")) {
+        if (!pad->is_array() || pad->size() != 3) bad(prefix + "clone.pad", "expected an array of 3 unsigned integers");
+        for (size_t i = 0; i < 3; ++i) c.pad[i] = Obj::u32_of((*pad)[i], prefix + "clone.pad[" + std::to_string(i) + "]");
+      }
       co.finish();
       p.kind = Payload::Kind::kClone;
       p.bytes.resize(sizeof c);
@@ -851,6 +855,8 @@ void payload_json(const Payload& p, ojson* o) {
       if (c.src_off != 0) co["src_off"] = c.src_off;
       if (c.dst_off != 0) co["dst_off"] = c.dst_off;
       if (c.nr != 0) co["nr"] = c.nr;
+      // Nonzero pad is a deliberate bad argument (Linux: -EINVAL); it must survive the file.
+      if (c.pad[0] != 0 || c.pad[1] != 0 || c.pad[2] != 0) co["pad"] = {c.pad[0], c.pad[1], c.pad[2]};
       (*o)["clone"] = std::move(co);
       break;
     }

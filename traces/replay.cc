@@ -219,13 +219,40 @@ class Replayer {
   std::string reason_suffix(const std::string& r) { return r.empty() ? std::string() : " (" + target_.name() + ": " + r + ")"; }
 
   // Setup's return is an fd, a name: only success vs the errno is compared.
-  void compare_ret(const char* call, int64_t expected, int64_t actual, bool is_fd) {
+  // `trace_note`: what the trace itself says about its value (enter: batch_end_note).
+  void compare_ret(const char* call, int64_t expected, int64_t actual, bool is_fd,
+                   const std::string& trace_note = std::string()) {
     const bool same = is_fd ? (expected >= 0) == (actual >= 0) && (expected >= 0 || expected == actual)
                             : expected == actual;
     if (same) return;
     const std::string reason = actual < 0 ? target_.last_call_reason() : std::string();
-    diverge("%s: returned %s, trace expects %s%s", call, describe_result(actual).c_str(),
-            is_fd && expected >= 0 ? "an fd" : describe_result(expected).c_str(), reason_suffix(reason).c_str());
+    diverge("%s: returned %s, trace expects %s%s%s", call, describe_result(actual).c_str(),
+            is_fd && expected >= 0 ? "an fd" : describe_result(expected).c_str(), reason_suffix(reason).c_str(),
+            trace_note.c_str());
+  }
+
+  // An enter whose trace consumed fewer SQEs than the target did: the trace's batch
+  // ended at a failed prep (no IORING_SETUP_SUBMIT_ALL). Names that SQE -- read back
+  // from the SQ both sides share -- and the trace's reason for its failure, so the
+  // divergence says why the counts differ.
+  static std::string batch_end_note(const RingMaps& m, uint32_t sq_head_before, const EnterEvent& e, int64_t actual) {
+    if (e.ret <= 0 || actual <= e.ret || m.sq_ring == nullptr || m.sqes == nullptr) return std::string();
+    const io_uring_params& p = m.params;
+    const uint32_t pos = (sq_head_before + static_cast<uint32_t>(e.ret) - 1) & (p.sq_entries - 1);
+    uint32_t slot = pos;
+    if (!(p.flags & IORING_SETUP_NO_SQARRAY)) {
+      slot = reinterpret_cast<const uint32_t*>(m.sq_ring + p.sq_off.array)[pos];
+    }
+    if (slot >= p.sq_entries) return std::string();
+    uint64_t user_data = 0;
+    std::memcpy(&user_data, m.sqes + size_t{slot} * sqe_size(p) + offsetof(io_uring_sqe, user_data), sizeof user_data);
+    for (const CqeRecord& c : e.cqes) {
+      if (c.user_data == user_data && c.res < 0 && !c.reason.empty()) {
+        return strprintf(" (trace: its batch ended at user_data %llu, whose prep failed: %s)",
+                         (unsigned long long)user_data, c.reason.c_str());
+      }
+    }
+    return std::string();
   }
 
   void setup(const SetupEvent& s) {
@@ -370,6 +397,25 @@ class Replayer {
     return true;
   }
 
+  // The trace's reason for an unmatched expected CQE, as " (trace: ...)". When several
+  // expected CQEs are equal (a reused user_data), which of them the multiset match left
+  // over is arbitrary, so every distinct reason among them is shown.
+  static std::string trace_reasons(const std::vector<CqeRecord>& expected, const CqeRecord& e) {
+    std::vector<const std::string*> reasons;
+    for (const CqeRecord& x : expected) {
+      if (x.user_data != e.user_data || x.res != e.res || x.flags != e.flags || x.big_cqe != e.big_cqe) continue;
+      if (x.reason.empty()) continue;
+      bool seen = false;
+      for (const std::string* r : reasons) seen |= *r == x.reason;
+      if (!seen) reasons.push_back(&x.reason);
+    }
+    if (reasons.empty()) return std::string();
+    if (reasons.size() == 1) return " (trace: " + *reasons[0] + ")";
+    std::string out = " (trace, one of the equal CQEs: ";
+    for (size_t i = 0; i < reasons.size(); ++i) out += (i ? " | " : "") + *reasons[i];
+    return out + ")";
+  }
+
   // Compares one call's CQEs (traces/FORMAT.md, "How a replay compares"):
   //  1. as a multiset of (user_data, res, flags[, big_cqe]);
   //  2. then order, only inside the groups Linux orders: each link chain of this
@@ -406,10 +452,13 @@ class Replayer {
         if (e.res == a.res && e.flags == a.flags) extra = " (big_cqe differs)";
         diverge("%s: CQE user_data %llu%s: trace expects %s, got %s%s%s%s", call.c_str(), (unsigned long long)e.user_data,
                 sqe_text(sqes, e.user_data).c_str(), describe_cqe(e).c_str(), describe_cqe(a).c_str(), extra.c_str(),
-                reason_suffix(a.reason).c_str(), e.reason.empty() ? "" : (" (trace: " + e.reason + ")").c_str());
+                reason_suffix(a.reason).c_str(), trace_reasons(expected, e).c_str());
       } else {
-        diverge("%s: CQE user_data %llu%s: trace expects %s, but no such CQE appeared", call.c_str(),
-                (unsigned long long)e.user_data, sqe_text(sqes, e.user_data).c_str(), describe_cqe(e).c_str());
+        // The trace's reason for the missing CQE says why its source answered so (it
+        // may be an SQE of an earlier call, which sqe_text cannot name).
+        diverge("%s: CQE user_data %llu%s: trace expects %s, but no such CQE appeared%s", call.c_str(),
+                (unsigned long long)e.user_data, sqe_text(sqes, e.user_data).c_str(), describe_cqe(e).c_str(),
+                trace_reasons(expected, e).c_str());
       }
     }
     for (size_t j = 0; j < actual.size(); ++j) {
@@ -537,8 +586,11 @@ class Replayer {
     const uint64_t arg = e.arg ? resolve(*e.arg) : 0;
     ++out_.calls;
     out_.sqes += e.sqes.size();
+    const bool mapped = ring != nullptr && ring->maps.sq_ring != nullptr;
+    const uint32_t sq_head_before = mapped ? load_acquire(ring->maps.sq_ring, ring->maps.params.sq_off.head) : 0;
     const int64_t ret = target_.enter(fd, e.to_submit, e.min_complete, e.flags, arg, e.argsz);
-    compare_ret(call.c_str(), e.ret, ret, false);
+    compare_ret(call.c_str(), e.ret, ret, false,
+                mapped ? batch_end_note(ring->maps, sq_head_before, e, ret) : std::string());
     std::vector<SeenCqe> seen;
     RingExpect got;
     if (ring != nullptr && ring->maps.cq_ring != nullptr) {

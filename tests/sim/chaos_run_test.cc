@@ -157,10 +157,10 @@ TEST_F(SimChaos, InvalidProfileExitsTwoWithFileAndLine) {
   o = run(under_sim({"true"}, {"--chaos", "1", "--chaos-profile", syntax}));
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.err.find(syntax + ":3: not valid JSON"), std::string::npos) << o.err;
-  const std::string overflow = write_temp("overflow.json", "{\"cq_overflow\": 0.1}\n");
+  const std::string overflow = write_temp("overflow.json", "{\"cq_overflow\": -0.1}\n");
   o = run({kCli, "record", "-o", temp_path("never.jsonl"), "--chaos", "1", "--chaos-profile", overflow, "--", "true"});
   EXPECT_EQ(o.status, 2);
-  EXPECT_NE(o.err.find(overflow + ":1: \"cq_overflow\" (forced CQ overflow) is not simulated yet"),
+  EXPECT_NE(o.err.find(overflow + ":1: \"cq_overflow\" must be a probability between 0 and 1, got -0.1"),
             std::string::npos)
       << o.err;
   for (const std::string& p : {bad_rate, unknown, syntax, overflow}) unlink(p.c_str());
