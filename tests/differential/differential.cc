@@ -221,4 +221,23 @@ void prep_rw(io_uring_sqe* sqe, uint8_t op, int fd, uint64_t addr, uint32_t len,
   sqe->user_data = user_data;
 }
 
+void prep_poll(io_uring_sqe* sqe, int fd, uint32_t events, uint32_t flags, uint64_t user_data) {
+  sqe->opcode = IORING_OP_POLL_ADD;
+  sqe->fd = fd;
+  sqe->poll32_events = events;
+  sqe->len = flags;
+  sqe->user_data = user_data;
+}
+
+void submit_and_wait(Syscalls& sys, Transcript& t, RawRing& r, const std::string& key, uint32_t n, uint32_t want,
+                     int64_t timeout_ms) {
+  struct {
+    int64_t sec, nsec;
+  } ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000 * 1000};
+  io_uring_getevents_arg arg{};
+  arg.ts = reinterpret_cast<uint64_t>(&ts);
+  t.call(key + ".enter", r.enter(n, want, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg), sys);
+  t.cqes(key, r.reap());
+}
+
 }  // namespace uringsim::difftest

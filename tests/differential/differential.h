@@ -94,6 +94,13 @@ std::string format_cqes(const std::vector<RawCqe>& cqes);
 void prep_nop(io_uring_sqe* sqe, uint64_t user_data, uint8_t flags = 0);
 void prep_rw(io_uring_sqe* sqe, uint8_t op, int fd, uint64_t addr, uint32_t len, uint64_t off,
              uint64_t user_data);
+// IORING_OP_POLL_ADD on `fd`; `flags` goes to sqe->len (IORING_POLL_ADD_MULTI, ...).
+void prep_poll(io_uring_sqe* sqe, int fd, uint32_t events, uint32_t flags, uint64_t user_data);
+
+// Submits `n` SQEs and waits at most `timeout_ms` (EXT_ARG) for `want` CQEs; records
+// the enter's result as "KEY.enter" and the reaped CQEs under KEY.
+void submit_and_wait(Syscalls& sys, Transcript& t, RawRing& r, const std::string& key, uint32_t n, uint32_t want,
+                     int64_t timeout_ms);
 
 }  // namespace uringsim::difftest
 

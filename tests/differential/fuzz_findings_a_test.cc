@@ -17,29 +17,9 @@
 namespace uringsim::difftest {
 namespace {
 
-struct UnixPair {
-  int a = -1, b = -1;
-  UnixPair() {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) abort();
-    a = sv[0];
-    b = sv[1];
-  }
-  ~UnixPair() {
-    ::close(a);
-    ::close(b);
-  }
-};
-
-// Submits `n` SQEs and waits (at most 100 ms, EXT_ARG) for `want` CQEs.
+// Submits `n` SQEs and waits (at most 100 ms) for `want` CQEs.
 void go(Syscalls& sys, Transcript& t, RawRing& r, const std::string& k, uint32_t n, uint32_t want) {
-  struct {
-    int64_t sec, nsec;
-  } ts{0, 100 * 1000 * 1000};
-  io_uring_getevents_arg arg{};
-  arg.ts = reinterpret_cast<uint64_t>(&ts);
-  t.call(k + ".enter", r.enter(n, want, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg), sys);
-  t.cqes(k, r.reap());
+  submit_and_wait(sys, t, r, k, n, want, 100);
 }
 
 TEST(FuzzFindingsADiff, DrainedSendZcNeverIssues) {

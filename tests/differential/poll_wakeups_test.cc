@@ -20,14 +20,6 @@
 namespace uringsim::difftest {
 namespace {
 
-void prep_poll(io_uring_sqe* sqe, int fd, uint32_t events, uint32_t flags, uint64_t user_data) {
-  sqe->opcode = IORING_OP_POLL_ADD;
-  sqe->fd = fd;
-  sqe->poll32_events = events;
-  sqe->len = flags;
-  sqe->user_data = user_data;
-}
-
 void prep_poll_remove(io_uring_sqe* sqe, uint64_t target, uint64_t user_data) {
   sqe->opcode = IORING_OP_POLL_REMOVE;
   sqe->fd = -1;

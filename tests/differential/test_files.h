@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -30,6 +31,23 @@ inline std::string fnv_summary(const void* p, size_t n) {
 
 // A kSize-byte file in `dir` whose byte i is a fixed function of i, opened read-write
 // (rw, offset 0), read-only (ro) and write-only (wo); removed on destruction.
+// A connected AF_UNIX stream socket pair, closed at scope end.
+struct UnixPair {
+  int a = -1, b = -1;
+  UnixPair() {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) abort();
+    a = sv[0];
+    b = sv[1];
+  }
+  ~UnixPair() {
+    ::close(a);
+    ::close(b);
+  }
+  UnixPair(const UnixPair&) = delete;
+  UnixPair& operator=(const UnixPair&) = delete;
+};
+
 struct PatternFile {
   static constexpr size_t kSize = 10000;
   std::string path;

@@ -27,19 +27,11 @@ const std::string kReaper = std::string(URINGSIM_CLI).substr(0, std::string(URIN
                             "/tests/overflow_reaper_client";
 std::string example(const char* name) { return std::string(URINGSIM_EXAMPLES_DIR) + "/" + name; }
 
-std::string temp_path(const std::string& tag) {
-  return "/var/tmp/uringsim-cq-overflow-" + std::to_string(getpid()) + "-" + tag;
-}
+std::string temp_path(const std::string& tag) { return uringsim::simtest::scratch_path("cq-overflow", tag); }
 std::string write_temp(const std::string& tag, const std::string& text) {
   const std::string p = temp_path(tag);
   std::ofstream(p, std::ios::binary) << text;
   return p;
-}
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // A profile with only forced CQ overflow at `rate` (every other injection off, so a
@@ -131,7 +123,7 @@ TEST_F(SimChaosCqOverflow, RecordedForcedOverflowReplaysWithZeroDivergences) {
   unlink(profile.c_str());
   ASSERT_EQ(rec.status, 0) << rec.out << rec.err;
   EXPECT_EQ(rec.out, "overflow_reaper_client: 64 NOPs submitted, 64 reaped in order, overflow flag seen: yes\n");
-  const std::string text = read_file(trace);
+  const std::string text = uringsim::simtest::read_whole_file(trace);
   const nlohmann::json header = nlohmann::json::parse(text.substr(0, text.find('\n')));
   EXPECT_EQ(header.at("chaos").at("seed").get<uint64_t>(), 5u);
   EXPECT_EQ(header.at("chaos").at("cq_overflow").get<double>(), 0.75);

@@ -23,19 +23,11 @@ using uringsim::simtest::under_sim;
 const std::string kCli = URINGSIM_CLI;
 std::string example(const char* name) { return std::string(URINGSIM_EXAMPLES_DIR) + "/" + name; }
 
-std::string temp_path(const std::string& tag) {
-  return "/var/tmp/uringsim-chaos-" + std::to_string(getpid()) + "-" + tag;
-}
+std::string temp_path(const std::string& tag) { return uringsim::simtest::scratch_path("chaos", tag); }
 std::string write_temp(const std::string& tag, const std::string& text) {
   const std::string p = temp_path(tag);
   std::ofstream(p, std::ios::binary) << text;
   return p;
-}
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // Every CQE of an --explain=json stream, as (user_data, res).
@@ -53,7 +45,7 @@ std::vector<std::pair<std::string, int>> cqes_of(const std::string& explain) {
 // (user_data, res, flags) of every CQE a trace recorded, in order.
 std::vector<std::string> recorded_cqes(const std::string& trace) {
   std::vector<std::string> out;
-  std::istringstream in(read_file(trace));
+  std::istringstream in(uringsim::simtest::read_whole_file(trace));
   std::string line;
   while (std::getline(in, line)) {
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
@@ -127,7 +119,7 @@ TEST_F(SimChaos, RecordedChaosReplaysExactlyAndTheSameSeedRecordsTheSameRun) {
   EXPECT_EQ(record(t1, "3").status, 1);  // the program's own verdict: out of order
   EXPECT_EQ(record(t2, "3").status, 1);
   EXPECT_EQ(record(t3, "4").status, 1);
-  const nlohmann::json header = nlohmann::json::parse(read_file(t1).substr(0, read_file(t1).find('\n')));
+  const nlohmann::json header = nlohmann::json::parse(uringsim::simtest::read_whole_file(t1).substr(0, uringsim::simtest::read_whole_file(t1).find('\n')));
   EXPECT_EQ(header.at("chaos").at("seed").get<uint64_t>(), 3u);
   EXPECT_EQ(header.at("chaos").at("reorder").get<double>(), 0.5);
   const std::vector<std::string> c1 = recorded_cqes(t1);

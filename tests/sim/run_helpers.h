@@ -6,12 +6,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -114,6 +118,38 @@ inline std::vector<std::string> under_sim(std::vector<std::string> argv, std::ve
   a.push_back("--");
   a.insert(a.end(), argv.begin(), argv.end());
   return a;
+}
+
+// Why a test that compares a program on the host kernel with the same program under
+// `uringsim run` cannot run here (no io_uring on the host, no seccomp user
+// notification), or "" when it can. A `uringsim run` that fails for another reason is
+// a failure, not a skip: *probe holds that run of `uringsim run -- true` to assert on.
+inline std::string host_comparison_unavailable(Outcome* probe) {
+  long params[15] = {};  // struct io_uring_params is 120 bytes
+  const long fd = syscall(__NR_io_uring_setup, 1, params);
+  if (fd < 0) {
+    return std::string("io_uring is unavailable on the host kernel (io_uring_setup: ") + std::strerror(errno) +
+           "), so there is nothing to compare with";
+  }
+  close(static_cast<int>(fd));
+  *probe = run(under_sim({"true"}));
+  if (probe->status == 2 && probe->err.find("seccomp user notification unavailable") != std::string::npos) {
+    return "seccomp user notification is unavailable here: " + probe->err;
+  }
+  return "";
+}
+
+// A file's whole content ("" if it cannot be read).
+inline std::string read_whole_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// "/var/tmp/uringsim-STEM-PID-TAG": a per-test-process scratch path.
+inline std::string scratch_path(const std::string& stem, const std::string& tag) {
+  return "/var/tmp/uringsim-" + stem + "-" + std::to_string(getpid()) + "-" + tag;
 }
 
 }  // namespace uringsim::simtest

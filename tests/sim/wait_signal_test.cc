@@ -157,17 +157,9 @@ class WaitSignalRun : public ::testing::Test {
     for (const std::string& bin : {kCli, kClient}) {
       if (access(bin.c_str(), X_OK) != 0) GTEST_SKIP() << bin << " is not built (build the sim_tests target)";
     }
-    io_uring_params p{};
-    const long fd = syscall(425, 1, &p);
-    if (fd < 0) {
-      GTEST_SKIP() << "io_uring is unavailable on the host kernel (io_uring_setup: " << strerror(errno)
-                   << "), so there is nothing to compare with";
-    }
-    close(static_cast<int>(fd));
-    const Outcome probe = simtest::run(under_sim({"true"}));
-    if (probe.status == 2 && probe.err.find("seccomp user notification unavailable") != std::string::npos) {
-      GTEST_SKIP() << "seccomp user notification is unavailable here: " << probe.err;
-    }
+    Outcome probe;
+    const std::string why = simtest::host_comparison_unavailable(&probe);
+    if (!why.empty()) GTEST_SKIP() << why;
     ASSERT_EQ(probe.status, 0) << probe.err;
   }
 
